@@ -1,0 +1,3 @@
+from fmtwist_cli.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,331 @@
+"""Every file format fmtwist writes or reads, in one place.
+
+Each ``.npz`` kind is a set of named arrays (dtype and shape below) plus a
+``meta`` entry: a JSON string with the file's kind, fmtwist's version and
+whatever parameters made it. Loading validates all of it and never unpickles;
+saving is atomic (a temporary file in the same folder, then a rename), so a
+crash never leaves a half-written file. Commands never call ``np.load`` or
+``np.savez`` themselves: they call :func:`save` and :func:`load` here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from fmtwist_cli import __version__
+from fmtwist_cli.errors import ArtifactError
+
+DEFAULT_DIR = Path("artifacts")
+IMAGE_SHAPE = (28, 28)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One array of an artifact: its dtype and shape (None = any length)."""
+
+    dtype: str
+    shape: tuple[int | None, ...]
+    rows: str | None = None  # fields sharing a rows group have the same length
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Format:
+    kind: str
+    fields: dict[str, Field]
+    made_by: str  # the command that makes this kind, named in "missing" errors
+    default_name: str
+
+
+FORMATS: dict[str, Format] = {
+    f.kind: f
+    for f in (
+        Format(
+            "data",
+            {
+                "x_train": Field("uint8", (None, 28, 28), rows="train"),
+                "y_train": Field("int64", (None,), rows="train"),
+                "x_test": Field("uint8", (None, 28, 28), rows="test"),
+                "y_test": Field("int64", (None,), rows="test"),
+            },
+            made_by="fmtwist prepare",
+            default_name="data.npz",
+        ),
+        Format(
+            "embeddings",
+            {
+                "embedding": Field("float32", (None, None), rows="rows"),
+                "probs": Field("float32", (None, None), rows="rows"),
+                "pred": Field("int64", (None,), rows="rows"),
+                "labels": Field("int64", (None,), rows="rows", optional=True),
+                "index": Field("int64", (None,), rows="rows"),
+                "split": Field("str", (None,), rows="rows"),
+            },
+            made_by="fmtwist embed",
+            default_name="embeddings.npz",
+        ),
+        Format(
+            "clusters",
+            {"labels": Field("int64", (None,))},
+            made_by="fmtwist cluster",
+            default_name="clusters-kmeans.npz",
+        ),
+        Format(
+            "coords",
+            {
+                "coords": Field("float32", (None, 2), rows="rows"),
+                "index": Field("int64", (None,), rows="rows"),
+            },
+            made_by="fmtwist reduce",
+            default_name="coords-tsne.npz",
+        ),
+    )
+}
+
+
+@dataclass
+class Artifact:
+    """A loaded (or about to be saved) artifact: arrays plus metadata."""
+
+    kind: str
+    arrays: dict[str, np.ndarray]
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.arrays[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.arrays
+
+    def rows(self) -> int:
+        first = next(iter(self.arrays.values()))
+        return int(first.shape[0])
+
+
+# --------------------------------------------------------------------------
+# atomic writes
+
+
+def _ensure_folder(path: Path) -> None:
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ArtifactError(f"cannot write {path}: {folder} is not a folder") from None
+    except OSError as exc:
+        raise ArtifactError(f"cannot write {path}: cannot create folder {folder} ({exc.strerror})") from None
+    if not folder.is_dir():
+        raise ArtifactError(f"cannot write {path}: {folder} is not a folder")
+    if path.is_dir():
+        raise ArtifactError(f"cannot write {path}: it is a folder")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` (same suffix); rename it onto
+    ``path`` only when the block finishes without an exception."""
+    path = Path(path)
+    _ensure_folder(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    except OSError as exc:
+        raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None
+    os.close(fd)
+    tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; give the usual mode
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except OSError as exc:
+        raise ArtifactError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_bytes(path: str | os.PathLike, writer: Callable[[Any], None]) -> Path:
+    """Atomically write ``path``; ``writer`` receives a binary file object."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            writer(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return path
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    return write_bytes(path, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def save_json(path: str | os.PathLike, obj: Any) -> Path:
+    return write_text(path, json.dumps(obj, indent=2) + "\n")
+
+
+def load_json(path: str | os.PathLike, what: str = "JSON file") -> Any:
+    path = Path(path)
+    _check_readable(path, what)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{path} is not a valid {what}: {exc}") from None
+
+
+# --------------------------------------------------------------------------
+# npz artifacts
+
+
+def _dtype_ok(arr: np.ndarray, dtype: str) -> bool:
+    if dtype == "str":
+        return arr.dtype.kind == "U"
+    return arr.dtype == np.dtype(dtype)
+
+
+def _shape_ok(arr: np.ndarray, shape: tuple[int | None, ...]) -> bool:
+    return arr.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, arr.shape))
+
+
+def _shape_text(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
+
+
+def validate(artifact: Artifact, where: str = "") -> None:
+    """Check that the arrays fit the kind's format; raise ArtifactError if not."""
+    fmt = FORMATS[artifact.kind]
+    where = where or f"{artifact.kind} artifact"
+    rows: dict[str, tuple[str, int]] = {}
+    for key, spec in fmt.fields.items():
+        if key not in artifact.arrays:
+            if spec.optional:
+                continue
+            raise ArtifactError(f"{where} has no '{key}' array: is it a {fmt.kind} file made by `{fmt.made_by}`?")
+        arr = artifact.arrays[key]
+        if not _dtype_ok(arr, spec.dtype) or not _shape_ok(arr, spec.shape):
+            raise ArtifactError(
+                f"{where}: '{key}' is {arr.dtype}{list(arr.shape)}, expected {spec.dtype} of shape {_shape_text(spec.shape)}"
+            )
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise ArtifactError(f"{where}: '{key}' holds NaN or infinite values")
+        if spec.rows:
+            seen = rows.setdefault(spec.rows, (key, arr.shape[0]))
+            if seen[1] != arr.shape[0]:
+                raise ArtifactError(f"{where}: '{key}' has {arr.shape[0]} rows but '{seen[0]}' has {seen[1]}")
+    extra = set(artifact.arrays) - set(fmt.fields)
+    if extra:
+        raise ArtifactError(f"{where} has unexpected arrays: {', '.join(sorted(extra))}")
+    _check_semantics(artifact, where)
+
+
+def _check_semantics(artifact: Artifact, where: str) -> None:
+    if artifact.kind == "data":
+        k = artifact.meta.get("n_classes")
+        if not isinstance(k, int) or k < 1:
+            raise ArtifactError(f"{where}: metadata has no valid 'n_classes'")
+        for split in ("train", "test"):
+            y = artifact.arrays[f"y_{split}"]
+            if y.size and (y.min() < 0 or y.max() >= k):
+                raise ArtifactError(f"{where}: {split} labels outside 0..{k - 1}")
+
+
+def save(artifact: Artifact, path: str | os.PathLike) -> Path:
+    """Validate and atomically write an artifact as ``.npz``."""
+    path = Path(path)
+    validate(artifact, str(path))
+    meta = {"kind": artifact.kind, "fmtwist_version": __version__, **artifact.meta}
+    arrays = dict(artifact.arrays)
+    arrays["meta"] = np.array(json.dumps(meta))
+    write_bytes(path, lambda fh: np.savez(fh, **arrays))
+    artifact.path = path
+    artifact.meta = meta
+    return path
+
+
+def _check_readable(path: Path, what: str, made_by: str | None = None) -> None:
+    if not path.exists():
+        hint = f" (run `{made_by}` first)" if made_by else ""
+        raise ArtifactError(f"{what} not found: {path}{hint}")
+    if path.is_dir():
+        raise ArtifactError(f"{path} is a folder, expected a {what}")
+
+
+def read_npz(path: str | os.PathLike, what: str = "npz file") -> dict[str, np.ndarray]:
+    """Read every array of an ``.npz`` without ever unpickling."""
+    path = Path(path)
+    _check_readable(path, what)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise ArtifactError(f"{path} holds Python objects, which fmtwist never loads (pickle is unsafe)") from None
+        raise ArtifactError(f"{path} is not a valid {what}: {exc}") from None
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+        raise ArtifactError(f"{path} is not a valid {what} (corrupt or truncated: {exc})") from None
+
+
+def load(path: str | os.PathLike, kind: str) -> Artifact:
+    """Load and validate an artifact of the given kind."""
+    fmt = FORMATS[kind]
+    path = Path(path)
+    _check_readable(path, f"{kind} file", fmt.made_by)
+    arrays = read_npz(path, f"fmtwist {kind} file")
+    meta_arr = arrays.pop("meta", None)
+    if meta_arr is None or meta_arr.dtype.kind != "U" or meta_arr.ndim != 0:
+        raise ArtifactError(f"{path} is not an fmtwist {kind} file (no metadata); make it with `{fmt.made_by}`")
+    try:
+        meta = json.loads(str(meta_arr))
+    except json.JSONDecodeError:
+        raise ArtifactError(f"{path} has corrupt metadata") from None
+    if not isinstance(meta, dict) or meta.get("kind") != kind:
+        found = meta.get("kind") if isinstance(meta, dict) else None
+        raise ArtifactError(f"{path} is a {found or 'unknown'} file, expected a {kind} file made by `{fmt.made_by}`")
+    artifact = Artifact(kind, arrays, meta, path)
+    validate(artifact, str(path))
+    return artifact
+
+
+# --------------------------------------------------------------------------
+# the answer key (twist.json)
+
+
+def encode_digits(labels: np.ndarray) -> str:
+    """Category labels 0-9 as one string of digits: compact, still plain JSON."""
+    return (np.asarray(labels, dtype=np.uint8) + ord("0")).tobytes().decode("ascii")
+
+
+def _decode_digits(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.int64) - ord("0")
+
+
+def save_answer_key(path: str | os.PathLike, key: dict[str, Any]) -> Path:
+    return save_json(path, {"kind": "twist", "fmtwist_version": __version__, **key})
+
+
+def load_answer_key(path: str | os.PathLike) -> dict[str, Any]:
+    """Load twist.json: the mapping and each image's original category."""
+    path = Path(path)
+    _check_readable(path, "answer key", "fmtwist prepare")
+    key = load_json(path, "answer key")
+    if not isinstance(key, dict) or key.get("kind") != "twist":
+        raise ArtifactError(f"{path} is not an fmtwist answer key (twist.json made by `fmtwist prepare`)")
+    try:
+        mapping = [int(c) for c in key["mapping_by_index"]]
+        originals = {s: _decode_digits(key["original_labels"][s]) for s in ("train", "test")}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ArtifactError(f"{path}: answer key is incomplete (mapping or original labels missing)") from None
+    if len(mapping) != 10 or any(o.size and (o.min() < 0 or o.max() > 9) for o in originals.values()):
+        raise ArtifactError(f"{path}: answer key is malformed")
+    key["mapping_by_index"] = mapping
+    key["original_labels"] = originals
+    return key

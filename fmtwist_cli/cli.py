@@ -1,0 +1,64 @@
+"""The ``fmtwist`` command: one Typer app, one thin module per subcommand.
+
+``main()`` turns fmtwist's own exceptions into one line on stderr and exit
+code 1 (``FMTWIST_DEBUG=1`` shows the traceback instead); usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from fmtwist_cli import __version__
+from fmtwist_cli.commands.cluster import cluster
+from fmtwist_cli.commands.embed import embed
+from fmtwist_cli.commands.export import export
+from fmtwist_cli.commands.inspect import inspect
+from fmtwist_cli.commands.plot import plot
+from fmtwist_cli.commands.prepare import prepare
+from fmtwist_cli.commands.reduce import reduce
+from fmtwist_cli.commands.report import report
+from fmtwist_cli.commands.train import train
+from fmtwist_cli.errors import FmtwistError
+
+app = typer.Typer(
+    name="fmtwist",
+    help="Solve the twisted Fashion-MNIST puzzle: prepare -> train -> export -> embed -> cluster -> reduce -> inspect/plot/report.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"fmtwist {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    pass
+
+
+# In pipeline order, so --help reads as the workflow.
+for command in (prepare, train, export, embed, cluster, reduce, inspect, plot, report):
+    app.command()(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the app; return the exit code (1 for fmtwist errors, 2 for usage)."""
+    try:
+        app(args=argv, prog_name="fmtwist")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except FmtwistError as exc:
+        if os.environ.get("FMTWIST_DEBUG"):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

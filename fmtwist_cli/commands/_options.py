@@ -1,0 +1,12 @@
+"""Options shared by several commands, defined once."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+ArtifactsDir = Annotated[
+    Path, typer.Option("--artifacts", "-a", help="Folder for reading and writing artifacts.", envvar="FMTWIST_ARTIFACTS")
+]
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Random seed, for a repeatable run.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")]

@@ -121,7 +121,8 @@ def _ensure_folder(path: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise ArtifactError(f"cannot write {path}: {folder} is not a folder") from None
+        blocker = next(p for p in [folder, *folder.parents] if p.exists())
+        raise ArtifactError(f"cannot write {path}: {blocker} is a file, not a folder") from None
     except OSError as exc:
         raise ArtifactError(f"cannot write {path}: cannot create folder {folder} ({exc.strerror})") from None
     if not folder.is_dir():

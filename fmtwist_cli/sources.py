@@ -109,13 +109,13 @@ def search_folders(source: Path | None = None) -> list[Path]:
     return folders
 
 
-def download(folder: Path, progress: Progress | None = None, base_url: str = BASE_URL) -> Path:
+def download(folder: Path, progress: Progress | None = None, base_url: str | None = None) -> Path:
     """Fetch the four official files into ``folder``, verifying each by SHA-256."""
     for name in IDX_FILES.values():
         target = folder / name
         if target.is_file():
             continue
-        url = base_url + name
+        url = (base_url or BASE_URL) + name
         try:
             with urllib.request.urlopen(url, timeout=60) as resp:
                 total = int(resp.headers.get("Content-Length") or 0)

@@ -15,6 +15,7 @@ from fmtwist_cli import __version__
 from fmtwist_cli.commands.cluster import cluster
 from fmtwist_cli.commands.embed import embed
 from fmtwist_cli.commands.export import export
+from fmtwist_cli.commands.info import info
 from fmtwist_cli.commands.inspect import inspect
 from fmtwist_cli.commands.plot import plot
 from fmtwist_cli.commands.prepare import prepare
@@ -46,7 +47,7 @@ def _root(
 
 
 # In pipeline order, so --help reads as the workflow.
-for command in (prepare, train, export, embed, cluster, reduce, inspect, plot, report):
+for command in (prepare, train, export, embed, cluster, reduce, inspect, plot, report, info):
     app.command()(command)
 
 

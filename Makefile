@@ -11,15 +11,17 @@ ART    := artifacts
 ARCH   ?= custom
 EPOCHS ?= 15
 SEED   ?= 0
+REF_EPOCHS ?= 5   # the reference classifier: 3 epochs already name all 10 categories right
 DEBIAN_DATA := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
 .PHONY: help setup data-files demo pipeline summary test bench clean
+.SECONDARY:
 
 help:
 	@echo "make demo    set up, then prepare -> train -> export -> embed -> cluster -> reduce -> plots -> report"
 	@echo "make test    set up, then run the test suite"
 	@echo "make bench   speed and memory figures (see bench/)"
-	@echo "variables:   ARCH=$(ARCH) EPOCHS=$(EPOCHS) SEED=$(SEED)"
+	@echo "variables:   ARCH=$(ARCH) EPOCHS=$(EPOCHS) REF_EPOCHS=$(REF_EPOCHS) SEED=$(SEED)"
 
 setup: $(VENV)/.installed data-files
 
@@ -43,6 +45,7 @@ data-files:
 $(ART)/data.npz: | $(VENV)/.installed data-files
 	$(FMTWIST) prepare
 
+# the mystery-label network, exported to ONNX, run over the test images
 $(ART)/model-$(ARCH).keras: $(ART)/data.npz
 	$(FMTWIST) train --arch $(ARCH) --epochs $(EPOCHS) --seed $(SEED)
 
@@ -52,12 +55,47 @@ $(ART)/model-$(ARCH).onnx: $(ART)/model-$(ARCH).keras
 $(ART)/embeddings.npz: $(ART)/model-$(ARCH).onnx
 	$(FMTWIST) embed --model $<
 
-pipeline: $(ART)/embeddings.npz
+# the reference classifier on the 10 original categories (names the mystery classes in the report)
+$(ART)/model-$(ARCH)-original.keras: $(ART)/data.npz
+	$(FMTWIST) train --arch $(ARCH) --labels original --epochs $(REF_EPOCHS) --seed $(SEED)
+
+$(ART)/model-$(ARCH)-original.onnx: $(ART)/model-$(ARCH)-original.keras
+	$(FMTWIST) export --model $<
+
+# the notebook's clusterings and maps
+$(ART)/clusters-dbscan.npz: $(ART)/embeddings.npz
+	$(FMTWIST) cluster --method dbscan --eps 45 --min-samples 15
+
+$(ART)/clusters-kmeans.npz: $(ART)/embeddings.npz
+	$(FMTWIST) cluster --method kmeans --seed $(SEED)
+
+$(ART)/coords-%.npz: $(ART)/embeddings.npz
+	$(FMTWIST) reduce --method $* --seed $(SEED)
+
+CLUSTERS := $(ART)/clusters-dbscan.npz $(ART)/clusters-kmeans.npz
+COORDS   := $(ART)/coords-tsne.npz $(ART)/coords-umap.npz $(ART)/coords-pca.npz
+
+$(ART)/figures.stamp: $(ART)/embeddings.npz $(CLUSTERS) $(COORDS)
+	$(FMTWIST) plot history
+	$(FMTWIST) plot confusion
+	$(FMTWIST) plot kdist --clusters $(ART)/clusters-dbscan.npz
+	$(FMTWIST) plot scatter --coords $(ART)/coords-tsne.npz --by label
+	$(FMTWIST) plot scatter --coords $(ART)/coords-tsne.npz --by cluster --clusters $(ART)/clusters-kmeans.npz
+	$(FMTWIST) plot scatter --coords $(ART)/coords-tsne.npz --by cluster --clusters $(ART)/clusters-dbscan.npz
+	$(FMTWIST) plot grid --by label --seed $(SEED)
+	$(FMTWIST) plot grid --by cluster --clusters $(ART)/clusters-kmeans.npz --seed $(SEED)
+	touch $@
+
+$(ART)/report/index.html: $(ART)/figures.stamp $(ART)/model-$(ARCH)-original.onnx
+	$(FMTWIST) report --answer-key $(ART)/twist.json --reference $(ART)/model-$(ARCH)-original.onnx --seed $(SEED)
+
+pipeline: $(ART)/report/index.html
 
 demo: setup pipeline summary
 
 summary:
 	@echo; echo "fmtwist demo: made in $(ART)/"; ls -lh $(ART) | tail -n +2
+	@echo; echo "The report: $(ART)/report/index.html (open it in a browser), $(ART)/report/report.md"
 
 test: setup
 	$(BIN)/python -m pytest -q

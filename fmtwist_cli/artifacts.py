@@ -11,6 +11,7 @@ crash never leaves a half-written file. Commands never call ``np.load`` or
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -84,6 +85,7 @@ FORMATS: dict[str, Format] = {
             {
                 "coords": Field("float32", (None, 2), rows="rows"),
                 "index": Field("int64", (None,), rows="rows"),
+                "split": Field("str", (None,), rows="rows", optional=True),  # as in the embeddings
             },
             made_by="fmtwist reduce",
             default_name="coords-tsne.npz",
@@ -330,3 +332,101 @@ def load_answer_key(path: str | os.PathLike) -> dict[str, Any]:
     key["mapping_by_index"] = mapping
     key["original_labels"] = originals
     return key
+
+
+# --------------------------------------------------------------------------
+# training history (history-<arch>.json)
+
+HISTORY_KEYS = ("arch", "labels", "n_classes", "n_params", "params", "epochs", "test")
+
+
+def load_history(path: str | os.PathLike) -> dict[str, Any]:
+    """Load history-<arch>.json written by ``fmtwist train`` and check its shape."""
+    path = Path(path)
+    _check_readable(path, "training history", "fmtwist train")
+    hist = load_json(path, "training history")
+    if not isinstance(hist, dict) or hist.get("kind") != "history":
+        raise ArtifactError(f"{path} is not an fmtwist training history (history-<arch>.json made by `fmtwist train`)")
+    missing = [k for k in HISTORY_KEYS if k not in hist]
+    if missing:
+        raise ArtifactError(f"{path}: training history has no {', '.join(missing)}")
+    epochs = hist["epochs"]
+    if not isinstance(epochs, list) or not all(isinstance(e, dict) and "loss" in e for e in epochs):
+        raise ArtifactError(f"{path}: training history has malformed epochs")
+    if not isinstance(hist["test"], dict) or "accuracy" not in hist["test"]:
+        raise ArtifactError(f"{path}: training history has no test accuracy")
+    return hist
+
+
+# --------------------------------------------------------------------------
+# describing any artifact (`fmtwist info`)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _describe_onnx(path: Path) -> dict[str, Any]:
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # onnx raises DecodeError and friends
+        raise ArtifactError(f"{path} is not a valid ONNX model ({type(exc).__name__})") from None
+    shape = lambda t: [d.dim_param or d.dim_value for d in t.type.tensor_type.shape.dim]  # noqa: E731
+    return {
+        "kind": "onnx model",
+        "inputs": {t.name: shape(t) for t in model.graph.input},
+        "outputs": {t.name: shape(t) for t in model.graph.output},
+        "meta": {p.key: p.value for p in model.metadata_props},
+    }
+
+
+def _describe_keras(path: Path) -> dict[str, Any]:
+    # A .keras file is a zip of JSON and weights: read the JSON, load nothing.
+    try:
+        with zipfile.ZipFile(path) as zf:
+            config = json.loads(zf.read("config.json"))
+            meta = json.loads(zf.read("metadata.json")) if "metadata.json" in zf.namelist() else {}
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError):
+        raise ArtifactError(f"{path} is not a valid Keras model file") from None
+    layers = config.get("config", {}).get("layers", [])
+    return {
+        "kind": "keras model",
+        "name": config.get("config", {}).get("name"),
+        "layers": [f"{layer.get('config', {}).get('name')} ({layer.get('class_name')})" for layer in layers],
+        "meta": meta,
+    }
+
+
+def describe(path: str | os.PathLike) -> dict[str, Any]:
+    """What an artifact is: its kind, metadata and array shapes."""
+    path = Path(path)
+    _check_readable(path, "file")
+    info: dict[str, Any] = {"path": str(path), "bytes": path.stat().st_size, "sha256": file_sha256(path)}
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        arrays = read_npz(path, "npz file")
+        meta_arr = arrays.pop("meta", None)
+        meta = json.loads(str(meta_arr)) if meta_arr is not None and meta_arr.dtype.kind == "U" else {}
+        info["kind"] = meta.get("kind", "npz (not made by fmtwist)")
+        info["meta"] = meta
+        info["arrays"] = {k: {"dtype": str(v.dtype), "shape": list(v.shape)} for k, v in arrays.items()}
+    elif suffix == ".json":
+        obj = load_json(path)
+        info["kind"] = obj.get("kind", "json") if isinstance(obj, dict) else "json"
+        if isinstance(obj, dict):
+            info["meta"] = {k: v for k, v in obj.items() if k not in ("original_labels", "epochs")}
+            if "epochs" in obj:
+                info["meta"]["epochs"] = len(obj["epochs"])
+    elif suffix == ".onnx":
+        info.update(_describe_onnx(path))
+    elif suffix == ".keras":
+        info.update(_describe_keras(path))
+    else:
+        raise ArtifactError(f"{path}: unknown artifact type (expected .npz, .json, .onnx or .keras)")
+    return info

@@ -84,3 +84,104 @@ def run(capsys):
 
 def files_under(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+
+
+# --------------------------------------------------------------------------
+# issue 3: a tiny learnable dataset and a model trained on it once per session
+
+
+def learnable_arrays(n_train: int = 400, n_test: int = 200, seed: int = 0) -> dict[str, np.ndarray]:
+    """Each of the 10 categories is a bright 6x6 patch in its own place, plus
+    noise: a network learns it in one epoch, so accuracy means something."""
+    rng = np.random.default_rng(seed)
+
+    def images(labels: np.ndarray) -> np.ndarray:
+        x = rng.integers(0, 60, (len(labels), 28, 28)).astype(np.uint8)
+        for i, c in enumerate(labels):
+            r, col = 2 + 13 * (c // 5), 1 + 5 * (c % 5)
+            x[i, r : r + 6, col : col + 6] = 250
+        return x
+
+    y_train, y_test = rng.integers(0, 10, n_train), rng.integers(0, 10, n_test)
+    return {"x_train": images(y_train), "y_train": y_train, "x_test": images(y_test), "y_test": y_test}
+
+
+def write_learnable(folder: Path, **kwargs) -> Path:
+    """data.npz (the notebook's twist) and twist.json in ``folder``."""
+    from fmtwist_cli import dataset, twist
+
+    arrays = learnable_arrays(**kwargs)
+    raw = sources.RawData(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], True, "learnable test data")
+    prepared = dataset.build(raw, twist.parse_twist("seed"))
+    dataset.save(prepared, folder / "data.npz", folder / "twist.json")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> Path:
+    """A folder with data.npz, twist.json and, for `default` and `custom`,
+    model-ARCH.keras, history-ARCH.json and model-ARCH.onnx (one epoch each).
+    Read only: tests that write copy it first."""
+    from fmtwist_cli import export, training
+
+    folder = write_learnable(tmp_path_factory.mktemp("trained"))
+    data = training.load_training_data(folder / "data.npz")
+    for arch in ("default", "custom"):
+        config = training.TrainConfig(arch=arch, epochs=1, batch_size=32, seed=0)
+        training.save(training.train(data, config), folder)
+        export.export(folder / f"model-{arch}.keras", data_path=folder / "data.npz")
+    return folder
+
+
+# --------------------------------------------------------------------------
+# issue 5: a small folder of every artifact inspect and plot read
+
+
+def write_viz_artifacts(folder: Path, seed: int = 0) -> Path:
+    """data.npz (3 classes), embeddings.npz (60 test rows in three tight groups
+    along the first axis), clusters-kmeans.npz (the groups, two rows swapped),
+    clusters-dbscan.npz (the groups, the six outermost rows as noise),
+    coords-tsne.npz and two history files."""
+    from fmtwist_cli import artifacts
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    labels = np.repeat(np.arange(3), n // 3).astype(np.int64)
+    x_test = rng.integers(0, 40, (n, 28, 28), dtype=np.uint8)
+    for i, c in enumerate(labels):  # a bright bar whose place tells the class
+        x_test[i, 4 + 7 * c : 10 + 7 * c, 4:24] = 200 + c * 20
+    data = {"x_train": x_test[:12].copy(), "y_train": labels[:12].copy(), "x_test": x_test, "y_test": labels}
+    artifacts.save(artifacts.Artifact("data", data, {"n_classes": 3}), folder / "data.npz")
+    emb = rng.normal(0, 0.3, (n, 8)).astype(np.float32)
+    emb[:, 0] += labels * 10.0
+    pred = labels.copy()
+    pred[[3, 25, 47]] = (labels[[3, 25, 47]] + 1) % 3
+    arrays = {
+        "embedding": emb, "probs": np.eye(3, dtype=np.float32)[pred], "pred": pred, "labels": labels,
+        "index": np.arange(n, dtype=np.int64), "split": np.full(n, "test"),
+    }
+    artifacts.save(artifacts.Artifact("embeddings", arrays, {"arch": "fixture"}), folder / "embeddings.npz")
+    km = labels.copy()
+    km[[0, 59]] = km[[59, 0]]
+    artifacts.save(artifacts.Artifact("clusters", {"labels": km}, {"method": "kmeans", "params": {"k": 3}}), folder / "clusters-kmeans.npz")
+    db = labels.copy()
+    centre = np.array([emb[labels == c].mean(axis=0) for c in range(3)])[labels]
+    db[np.argsort(-np.linalg.norm(emb - centre, axis=1))[:6]] = -1
+    artifacts.save(artifacts.Artifact("clusters", {"labels": db}, {"method": "dbscan", "params": {"eps": 1.5, "min_samples": 5}}), folder / "clusters-dbscan.npz")
+    coords = np.c_[emb[:, 0], emb[:, 1] * 5].astype(np.float32)
+    artifacts.save(artifacts.Artifact("coords", {"coords": coords, "index": np.arange(n, dtype=np.int64)}, {"method": "tsne"}), folder / "coords-tsne.npz")
+    for arch, base in (("default", 0.5), ("custom", 0.3)):
+        epochs = [
+            {"epoch": e, "loss": base / e, "accuracy": 1 - base / (e + 1), "val_loss": base / e + 0.02 * e,
+             "val_accuracy": 1 - base / (e + 1) - 0.02, "seconds": 1.0}
+            for e in range(1, 5)
+        ]
+        history = {"kind": "history", "arch": arch, "labels": "mystery", "n_classes": 3, "n_params": 1000, "params": {},
+                   "epochs": epochs, "test": {"loss": base, "accuracy": 1 - base / 5}}
+        artifacts.save_json(folder / f"history-{arch}.json", history)
+    return folder
+
+
+@pytest.fixture
+def viz(tmp_path) -> Path:
+    return write_viz_artifacts(tmp_path / "art")

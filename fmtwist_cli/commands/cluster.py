@@ -1,6 +1,162 @@
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import numpy as np
+import typer
+
+from fmtwist_cli import artifacts, clustering
+from fmtwist_cli.commands import _ui
+from fmtwist_cli.commands._options import ArtifactsDir, JsonOpt, SeedOpt
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.twist import CATEGORIES
 
 
-def cluster() -> None:
-    """Not built yet (issue 4): this placeholder says so and exits non-zero."""
-    raise FmtwistError("'fmtwist cluster' is not built yet (issue 4)")
+def _eps(text: str) -> Any:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise FmtwistError(f"eps must be a number greater than 0 or 'auto', got {text}") from None
+
+
+def load_features(emb: artifacts.Artifact, coords_path: Optional[Path], scale: bool, pca: Optional[int], seed: Optional[int]) -> tuple[np.ndarray, dict]:
+    """The matrix to cluster: the encoding (standardized, maybe PCA) or a 2-D map."""
+    if coords_path is None:
+        return clustering.prepare_features(emb["embedding"], scale, pca, seed), {"scale": scale, "pca": pca}
+    if pca is not None:
+        raise FmtwistError("--pca does not apply to --coords: a map is 2-D already")
+    coords = artifacts.load(coords_path, "coords")
+    if coords.rows() != emb.rows():
+        raise FmtwistError(
+            f"{coords_path} has {coords.rows()} rows but {emb.path} has {emb.rows()}: "
+            "make the coordinates from the same embeddings with `fmtwist reduce`"
+        )
+    same = np.array_equal(coords["index"], emb["index"]) and ("split" not in coords or np.array_equal(coords["split"], emb["split"]))
+    if not same:
+        raise FmtwistError(f"{coords_path} and {emb.path} list different images: make the coordinates from the same embeddings with `fmtwist reduce`")
+    return np.ascontiguousarray(coords["coords"], dtype=np.float32), {"coords": str(coords_path)}
+
+
+def _default_k(emb: artifacts.Artifact) -> int:
+    if "labels" in emb and emb["labels"].size:
+        return int(emb["labels"].max()) + 1
+    return int(emb["probs"].shape[1])
+
+
+def _print_evaluation(title: str, ev: dict) -> None:
+    _ui.out().print(
+        f"{title}: ARI {ev['ari']:.3f}  NMI {ev['nmi']:.3f}  homogeneity {ev['homogeneity']:.3f}  "
+        f"completeness {ev['completeness']:.3f}  accuracy (Hungarian) {ev['accuracy']:.3f}  noise {ev['noise_share']:.1%}"
+    )
+    t = ev["table"]
+    _ui.table(
+        f"Clusters x {title.split(' ', 1)[-1]}",
+        ["cluster"] + [str(c) for c in t["classes"]],
+        [["noise" if c == -1 else c] + row for c, row in zip(t["clusters"], t["counts"])],
+    )
+    if t["class_names"] != [str(c) for c in t["classes"]]:
+        _ui.out().print("  " + ", ".join(f"{c} {name}" for c, name in zip(t["classes"], t["class_names"])))
+
+
+def cluster(
+    method: Annotated[str, typer.Option(help="dbscan, kmeans, hdbscan or agglomerative (ward).")] = "kmeans",
+    embeddings: Annotated[Optional[Path], typer.Option(help="Embeddings file. Default: ARTIFACTS/embeddings.npz.")] = None,
+    coords: Annotated[Optional[Path], typer.Option(help="Cluster this 2-D map from `fmtwist reduce` instead of the encoding (used as it is).")] = None,
+    scale: Annotated[bool, typer.Option("--scale/--no-scale", help="Standardize each feature first, as the notebook did.")] = True,
+    pca: Annotated[Optional[int], typer.Option(help="Reduce the features to N principal components first. Default: none (50 for hdbscan on wider features).")] = None,
+    eps: Annotated[str, typer.Option(help="DBSCAN radius, or 'auto': the knee of the sorted k-distance curve (k = --min-samples).")] = "auto",
+    min_samples: Annotated[int, typer.Option(help="DBSCAN: points within eps (itself included) that make a core point.")] = 15,
+    k: Annotated[Optional[int], typer.Option(help="K-Means / agglomerative: number of clusters. Default: the number of mystery classes.")] = None,
+    n_init: Annotated[int, typer.Option(help="K-Means: runs from different centroids; the best is kept.")] = 10,
+    min_cluster_size: Annotated[int, typer.Option(help="HDBSCAN: smallest group that counts as a cluster.")] = 15,
+    answer_key: Annotated[Optional[Path], typer.Option(help="twist.json: also score clusters against the original 10 categories (spoils the puzzle).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output file. Default: ARTIFACTS/clusters-METHOD.npz.")] = None,
+    seed: SeedOpt = None,
+    artifacts_dir: ArtifactsDir = Path("artifacts"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Cluster the encoding; score the clusters against the mystery labels (and, with --answer-key, the original categories).
+
+    Writes ARTIFACTS/clusters-METHOD.npz: one label per embeddings row, -1 for noise.
+
+    Example:
+
+        fmtwist cluster --method dbscan --eps 45        # the notebook's DBSCAN
+        fmtwist cluster --method dbscan --eps auto      # eps from the k-distance knee
+        fmtwist cluster --method kmeans --k 10 --coords artifacts/coords-umap.npz --answer-key artifacts/twist.json
+        fmtwist cluster --method hdbscan --json | jq .mystery.ari
+    """
+    method = method.lower()
+    if method not in clustering.METHODS:
+        raise FmtwistError(f"unknown method '{method}': choose one of {', '.join(clustering.METHODS)}")
+    emb_path = embeddings or artifacts_dir / "embeddings.npz"
+    out_path = out or artifacts_dir / f"clusters-{method}.npz"
+    emb = artifacts.load(emb_path, "embeddings")
+    key = artifacts.load_answer_key(answer_key) if answer_key is not None else None
+    originals = clustering.original_categories(emb["index"], emb["split"], key, str(answer_key)) if key else None
+    params: dict[str, Any] = {
+        "dbscan": {"eps": _eps(eps), "min_samples": min_samples},
+        "kmeans": {"k": k if k is not None else _default_k(emb), "n_init": n_init, "seed": seed},
+        "hdbscan": {"min_cluster_size": min_cluster_size},
+        "agglomerative": {"k": k if k is not None else _default_k(emb)},
+    }[method]
+    clustering.validate_params(method, emb.rows(), params)
+    if pca is None and coords is None:
+        pca = clustering.default_pca(method, emb["embedding"].shape[1])
+    x, features = load_features(emb, coords, scale, pca, seed)
+
+    with _ui.progress(f"{method}: distance blocks") as advance:
+        state = {"done": 0}
+
+        def tick(done: int, total: int) -> None:
+            advance(done - state["done"], total)
+            state["done"] = done
+
+        result = clustering.run(method, x, params, progress=tick)
+
+    labels = result.labels
+    summary: dict[str, Any] = {
+        "method": method,
+        "params": result.params,
+        "features": features,
+        "input": str(emb_path),
+        "rows": int(labels.size),
+        "seconds": round(result.seconds, 3),
+        "sizes": [{"cluster": c, "count": n} for c, n in clustering.sizes(labels)],
+        "n_clusters": int(np.unique(labels[labels != clustering.NOISE]).size),
+        "noise_share": float((labels == clustering.NOISE).mean()),
+    }
+    if result.info:
+        summary["eps_auto"] = result.info
+    if "labels" in emb:
+        summary["mystery"] = clustering.evaluation(emb["labels"], labels)
+    if originals is not None:
+        summary["original"] = clustering.evaluation(originals, labels, CATEGORIES)
+    summary["warnings"] = clustering.warnings_for(labels, method, result.params)
+    artifacts.save(artifacts.Artifact("clusters", {"labels": labels}, summary), out_path)
+    summary["written"] = str(out_path)
+
+    for w in summary["warnings"]:
+        _ui.log(f"warning: {w}")
+    if as_json:
+        _ui.print_json(summary)
+        return
+    shown = {k: v for k, v in result.params.items() if v is not None}
+    if coords is not None:
+        what = f"the map {coords}"
+    else:
+        what = ("standardized " if scale else "") + "encoding" + (f", PCA to {pca}" if pca else "")
+    _ui.out().print(f"{method} on {summary['rows']:,} rows of {what} ({', '.join(f'{k} {v:.4g}' if isinstance(v, float) else f'{k} {v}' for k, v in shown.items())}) in {result.seconds:.1f}s")
+    if result.info:
+        _ui.out().print(f"eps auto = {result.info['eps']:.4g}: {result.info['how']}")
+    _ui.table(
+        f"Cluster sizes ({summary['n_clusters']} clusters, {summary['noise_share']:.1%} noise)",
+        ["cluster", "count"],
+        [["noise" if c == -1 else c, n] for c, n in clustering.sizes(labels)],
+    )
+    if "mystery" in summary:
+        _print_evaluation("vs mystery labels", summary["mystery"])
+    if "original" in summary:
+        _print_evaluation("vs original categories", summary["original"])
+    _ui.out().print(f"wrote {out_path}")

@@ -1,6 +1,56 @@
-from fmtwist_cli.errors import FmtwistError
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from fmtwist_cli import report as reporting
+from fmtwist_cli.commands import _ui
+from fmtwist_cli.commands._options import ArtifactsDir, JsonOpt, SeedOpt
 
 
-def report() -> None:
-    """Not built yet (issue 6): this placeholder says so and exits non-zero."""
-    raise FmtwistError("'fmtwist report' is not built yet (issue 6)")
+def report(
+    answer_key: Annotated[Optional[Path], typer.Option("--answer-key", help="Score the guess against this twist.json (written by `fmtwist prepare`).")] = None,
+    reference: Annotated[Optional[Path], typer.Option(help="The reference classifier (ONNX, trained with --labels original). Default: ARTIFACTS/model-custom-original.onnx, else any model-*-original.onnx.")] = None,
+    embeddings: Annotated[Optional[Path], typer.Option(help="Embeddings to inspect. Default: ARTIFACTS/embeddings.npz.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Report folder. Default: ARTIFACTS/report.")] = None,
+    seed: SeedOpt = None,
+    artifacts_dir: ArtifactsDir = Path("artifacts"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the report: what is each mystery class made of? artifacts/report/index.html and report.md.
+
+    Gathers the data, the models (test accuracy through onnxruntime, learning
+    curves), the maps, the clusters and, for each class, typical, borderline
+    and sub-group images; then guesses each class's categories with the
+    reference classifier and scores the guess when given the answer key.
+    A missing piece is named with the command that makes it.
+
+    Example:
+
+        fmtwist report
+        fmtwist report --answer-key artifacts/twist.json --json | jq .categories_right
+    """
+    inputs = reporting.load_inputs(artifacts_dir, answer_key, reference, embeddings)
+    built = reporting.build(inputs, seed=seed or 0, progress=_ui.log)
+    written = reporting.write(built, out or artifacts_dir / "report")
+    summary = {"written": written, **built.summary}
+    if as_json:
+        _ui.print_json(summary)
+        return
+    con = _ui.out()
+    for line in built.missing:
+        con.print(f"missing: {line}")
+    if built.summary["merge_map"] is not None:
+        con.print("The guess:")
+        for row in built.summary["classes"]:
+            line = f"  class {row['class']} = {' + '.join(row['categories']) or '(no category)'}   (reference classifier: {row['mix']}"
+            if "subgroups" in row:
+                n = row["subgroups"]
+                line += f"; map: {n} sub-group{'s' if n != 1 else ''}{'' if row['agree'] else ', disagrees'}"
+            con.print(line + ")")
+    if "categories_right" in built.summary:
+        text = f"Scored against {answer_key}: {built.summary['categories_right']}/10 categories placed right"
+        if "subgroups_right" in built.summary:
+            text += f", sub-group counts right for {built.summary['subgroups_right']}/{built.summary['n_classes']} classes"
+        con.print(text)
+    con.print(f"wrote {written['html']} (open it in a browser) and {written['markdown']}")

@@ -1,0 +1,412 @@
+"""The guess: what is each mystery class made of?
+
+Two independent kinds of evidence, kept apart so each can check the other:
+
+* **Reference names.** A classifier trained on the 10 original categories
+  (``fmtwist train --labels original``) reads every test image. Its
+  probabilities, averaged over a mystery class, describe the class as a mix of
+  categories ("class 2 = Trouser 49 % + Pullover 48 %"); read the other way, the
+  images it calls "Trouser" show which class Trouser was merged into.
+* **Sub-groups, without any labels.** A class merged from three categories
+  should fall apart into three groups of points on the map of the network's
+  encoding. :func:`count_subgroups` counts the distinct, stable groups of one
+  class's points, using nothing but their coordinates.
+
+:func:`score` compares a guess with the answer key written by ``prepare``.
+Pure numpy and scikit-learn: no model is loaded here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.twist import CATEGORIES
+
+N_CATEGORIES = len(CATEGORIES)
+
+
+# --------------------------------------------------------------------------
+# reference names: category shares and the merge map
+
+
+def _as_probs(reference: np.ndarray) -> np.ndarray:
+    """Accept an (N, 10) probability matrix or (N,) predicted categories."""
+    reference = np.asarray(reference)
+    if reference.ndim == 1:
+        if reference.size and (reference.min() < 0 or reference.max() >= N_CATEGORIES):
+            raise FmtwistError(f"reference predictions must be categories 0..{N_CATEGORIES - 1}")
+        return np.eye(N_CATEGORIES)[reference.astype(np.int64)]
+    if reference.ndim != 2 or reference.shape[1] != N_CATEGORIES:
+        raise FmtwistError(
+            f"reference probabilities must have {N_CATEGORIES} columns (one per Fashion-MNIST category), "
+            f"got shape {list(reference.shape)}: is the reference classifier trained with --labels original?"
+        )
+    if not np.isfinite(reference).all() or reference.min() < 0:
+        raise FmtwistError("reference probabilities hold negative, NaN or infinite values")
+    total = reference.sum(axis=1, keepdims=True)
+    return reference / np.where(total > 0, total, 1.0)
+
+
+def _check_labels(labels: np.ndarray, rows: int, n_classes: int | None) -> tuple[np.ndarray, int]:
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.shape[0] != rows:
+        raise FmtwistError(f"{labels.shape[0] if labels.ndim else 0} mystery labels for {rows} reference rows")
+    if labels.size == 0:
+        raise FmtwistError("no images to make a guess from")
+    labels = labels.astype(np.int64)
+    k = int(labels.max()) + 1 if n_classes is None else int(n_classes)
+    if labels.min() < 0 or labels.max() >= k:
+        raise FmtwistError(f"mystery labels outside 0..{k - 1}")
+    return labels, k
+
+
+def category_mass(reference: np.ndarray, labels: np.ndarray, n_classes: int | None = None) -> np.ndarray:
+    """(K, 10) matrix: how many images of each mystery class the reference
+    classifier gives to each category (probabilities summed, so soft counts)."""
+    probs = _as_probs(reference)
+    labels, k = _check_labels(labels, probs.shape[0], n_classes)
+    mass = np.zeros((k, N_CATEGORIES))
+    np.add.at(mass, labels, probs)
+    return mass
+
+
+def category_shares(reference: np.ndarray, labels: np.ndarray, n_classes: int | None = None) -> np.ndarray:
+    """(K, 10): each mystery class as a mix of categories; rows sum to 1
+    (an empty class is a row of zeros)."""
+    mass = category_mass(reference, labels, n_classes)
+    size = mass.sum(axis=1, keepdims=True)
+    return mass / np.where(size > 0, size, 1.0)
+
+
+def describe_mix(shares: np.ndarray, min_share: float = 0.05) -> str:
+    """``"Trouser 49 % + Pullover 48 %"``: the categories holding at least
+    ``min_share`` of a class, largest first."""
+    order = [j for j in np.argsort(-shares, kind="stable") if shares[j] >= min_share]
+    if not order:
+        order = [int(np.argmax(shares))]
+    return " + ".join(f"{CATEGORIES[j]} {100 * shares[j]:.0f} %" for j in order)
+
+
+@dataclass
+class MergeMap:
+    """Which mystery class each category was merged into, and how sure we are.
+
+    ``placement[j, c]`` is the fraction of the images the reference classifier
+    calls category ``j`` that carry mystery label ``c``: a category merged into
+    class ``c`` puts nearly all of its images there, whichever twist it is.
+    ``confidence[j]`` is ``placement[j, mapping[j]]``.
+    """
+
+    mapping: np.ndarray  # (10,) mystery class per category
+    confidence: np.ndarray  # (10,) in 0..1
+    placement: np.ndarray  # (10, K) rows sum to 1
+    forced: list[int] = field(default_factory=list)  # categories moved off their best class so no class stays empty
+
+    @property
+    def n_classes(self) -> int:
+        return self.placement.shape[1]
+
+    def members(self) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {c: [] for c in range(self.n_classes)}
+        for j, c in enumerate(self.mapping):
+            out[int(c)].append(CATEGORIES[j])
+        return out
+
+    def as_dict(self) -> dict[str, int]:
+        return {CATEGORIES[j]: int(c) for j, c in enumerate(self.mapping)}
+
+
+def infer_merge_map(reference: np.ndarray, labels: np.ndarray, n_classes: int | None = None) -> MergeMap:
+    """Place every category in the mystery class holding most of its images.
+
+    Each category's images (as the reference classifier sees them) are spread
+    over the classes; the class with the largest fraction wins. Fractions
+    per category, not per class, so a big class (many merged categories) does
+    not draw small categories in by its size alone. Every mystery class holds
+    at least one category by construction, so when the plain winners leave a
+    class empty, the assignment maximising the total log-fraction with every
+    class covered is taken instead (exact, via one linear assignment).
+    """
+    mass = category_mass(reference, labels, n_classes).T  # (10, K)
+    total = mass.sum(axis=1, keepdims=True)
+    placement = mass / np.where(total > 0, total, 1.0)
+    k = placement.shape[1]
+    best = placement.argmax(axis=1)
+    mapping, forced = best.copy(), []
+    if k <= N_CATEGORIES and len(set(best.tolist())) < k and mass.sum(axis=0).min() > 0:
+        from scipy.optimize import linear_sum_assignment
+
+        cost = -np.log(placement + 1e-9)
+        # k "must cover class c" columns, then 10-k free columns at each category's best cost.
+        free = np.repeat(cost.min(axis=1, keepdims=True), N_CATEGORIES - k, axis=1)
+        rows, cols = linear_sum_assignment(np.hstack([cost, free]))
+        for j, col in zip(rows, cols):
+            if col < k:
+                mapping[j] = col
+        forced = [int(j) for j in np.flatnonzero(mapping != best)]
+    confidence = placement[np.arange(N_CATEGORIES), mapping]
+    return MergeMap(mapping.astype(np.int64), confidence, placement, forced)
+
+
+# --------------------------------------------------------------------------
+# sub-groups of one class, found without any labels
+
+
+@dataclass
+class SubGroups:
+    """The distinct groups one mystery class splits into on the map.
+
+    ``labels[i]`` is point i's group (0..count-1); ``core[i]`` is False for
+    stragglers (points between groups, small islands), which join the group of
+    their nearest core point. ``typical[g]`` lists the positions (into the
+    class's points) nearest group g's centre, most typical first.
+    ``stability`` is the fraction of random halves of the class that show the
+    same number of groups (``counts_seen``).
+    """
+
+    count: int
+    labels: np.ndarray
+    core: np.ndarray
+    sizes: list[int]
+    centres: np.ndarray  # (count, 2)
+    typical: list[np.ndarray]
+    stability: float
+    counts_seen: list[int]
+
+
+def _standardise(points: np.ndarray) -> np.ndarray:
+    centred = points - np.median(points, axis=0)
+    scale = np.median(np.linalg.norm(centred, axis=1))
+    return centred / (scale if scale > 0 else 1.0)
+
+
+# A sub-group must hold at least this share of its class. With 10 categories
+# in K classes, a class holds at most 11 - K of them, so a whole category is at
+# least 1/(11 - K) of its class (1/6 for 5 classes); 90 % of that leaves room
+# for some imbalance. Smaller islands are stragglers (images the network placed
+# among another class) or one style within a category.
+def min_group_share(n_classes: int) -> float:
+    return 0.9 / (N_CATEGORIES + 1 - min(max(n_classes, 1), N_CATEGORIES))
+
+
+MIN_GROUP_SHARE = min_group_share(5)
+# Density is judged from each point's distance to its 25th neighbour: the scale
+# of neighbourhood t-SNE preserves (perplexity 30), the same on every class
+# whatever its size. Judged on a random half of a class, the same spatial scale
+# is the 12th neighbour.
+NEIGHBOURS = 25
+
+
+# Two candidate groups are distinct when the density where they meet falls
+# below this share of the density inside the sparser of them: a real valley,
+# not a ripple within one group.
+VALLEY = 0.5
+GRAPH_NEIGHBOURS = 10  # edges of the neighbour graph used to find where groups meet
+
+
+def _find(parent: list[int], a: int) -> int:
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+def _merge_shallow(points: np.ndarray, labels: np.ndarray, neighbours: int, valley: float) -> np.ndarray:
+    """Join candidate groups that meet without a real valley between them.
+
+    Density is 1 / (distance to the ``neighbours``-th neighbour)^2. Each point
+    outside the candidates joins its nearest candidate, so touching groups
+    share a border; the density on that border (the 95th percentile over the
+    neighbour-graph edges that cross it) is compared with each group's own
+    density (its 90th percentile).
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(max(neighbours, GRAPH_NEIGHBOURS), len(points) - 1)
+    dist, idx = NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points)
+    density = 1.0 / np.maximum(dist[:, min(neighbours, k)], 1e-12) ** 2
+    full = labels.copy()
+    core = labels >= 0
+    if not core.all():
+        nearest = NearestNeighbors(n_neighbors=1).fit(points[core]).kneighbors(points[~core], return_distance=False)[:, 0]
+        full[~core] = labels[core][nearest]
+    n_groups = int(labels.max()) + 1
+    inside = [np.percentile(density[full == g], 90) for g in range(n_groups)]
+    a = np.repeat(np.arange(len(points)), GRAPH_NEIGHBOURS)
+    b = idx[:, 1 : GRAPH_NEIGHBOURS + 1].ravel()
+    crossing = full[a] != full[b]
+    edge_density = np.minimum(density[a], density[b])[crossing]
+    ga, gb = full[a][crossing], full[b][crossing]
+    parent = list(range(n_groups))
+    for g in range(n_groups):
+        for h in range(g + 1, n_groups):
+            edges = edge_density[((ga == g) & (gb == h)) | ((ga == h) & (gb == g))]
+            if edges.size >= 3 and np.percentile(edges, 95) >= valley * min(inside[g], inside[h]):
+                parent[_find(parent, h)] = _find(parent, g)
+    roots = np.array([_find(parent, g) for g in range(n_groups)])
+    out = np.where(labels >= 0, roots[np.maximum(labels, 0)], -1)
+    return out
+
+
+def _density_groups(points: np.ndarray, min_share: float, neighbours: int, valley: float = VALLEY) -> np.ndarray:
+    """Groups of a class's standardised points, numbered by size; -1 for
+    points in none.
+
+    HDBSCAN proposes the groups: its leaves, the smallest dense regions of
+    at least ``min_share`` of the points (its own choice between a region and
+    its parts too readily keeps a whole class as one, even across a deep
+    valley). Candidates meeting without a real density valley are joined again.
+    """
+    from sklearn.cluster import HDBSCAN
+
+    n = len(points)
+    if n < 10:
+        return np.zeros(n, dtype=np.int64)
+    min_size = max(5, int(min_share * n))
+    labels = HDBSCAN(
+        min_cluster_size=min_size,
+        min_samples=max(2, min(neighbours, n - 1)),
+        allow_single_cluster=False,
+        cluster_selection_method="leaf",
+        copy=True,
+    ).fit_predict(points)
+    sizes = np.bincount(labels[labels >= 0], minlength=1)
+    kept = np.flatnonzero(sizes >= min_size)
+    if kept.size <= 1:
+        return np.zeros(n, dtype=np.int64) if kept.size == 0 else np.where(labels == kept[0], 0, -1)
+    remap = np.full(len(sizes), -1)
+    remap[kept] = np.arange(kept.size)
+    labels = np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
+    labels = _merge_shallow(points, labels, neighbours, valley)
+    groups = [g for g in np.unique(labels) if g >= 0]
+    groups.sort(key=lambda g: -(labels == g).sum())
+    out = np.full(n, -1, dtype=np.int64)
+    for new, g in enumerate(groups):
+        out[labels == g] = new
+    return out
+
+
+def count_subgroups(
+    points: np.ndarray,
+    seed: int = 0,
+    min_share: float = MIN_GROUP_SHARE,
+    neighbours: int = NEIGHBOURS,
+    n_resamples: int = 10,
+    n_typical: int = 16,
+) -> SubGroups:
+    """Count the distinct groups among one class's points (map coordinates).
+
+    Groups are dense regions (HDBSCAN's leaves, density judged over
+    ``neighbours`` points) holding at least ``min_share`` of the class and
+    separated by a real valley (:data:`VALLEY`); a class with no such split is
+    one group. No labels are used. The count is checked on ``n_resamples``
+    random halves of the points: ``stability`` says how often a half shows the
+    same number.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 2 or len(points) == 0:
+        raise FmtwistError("sub-groups need a non-empty (N, D) array of map coordinates")
+    x = _standardise(points)
+    labels = _density_groups(x, min_share, neighbours)
+    count = max(1, int(labels.max()) + 1)
+    if labels.max() < 0:  # nothing dense enough: the class is one diffuse group
+        labels = np.zeros(len(x), dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    seen = []
+    for _ in range(n_resamples if len(x) >= 20 else 0):
+        half = rng.choice(len(x), size=len(x) // 2, replace=False)
+        seen.append(max(1, int(_density_groups(x[half], min_share, max(2, neighbours // 2)).max()) + 1))
+    core = labels >= 0
+    if not core.all():  # stragglers join the group of their nearest core point
+        from sklearn.neighbors import NearestNeighbors
+
+        nearest = NearestNeighbors(n_neighbors=1).fit(x[core]).kneighbors(x[~core], return_distance=False)[:, 0]
+        labels = labels.copy()
+        labels[~core] = labels[core][nearest]
+    centres, typical, sizes = [], [], []
+    for g in range(count):
+        members = np.flatnonzero(labels == g)
+        centre_of = np.flatnonzero((labels == g) & core)
+        centre = np.median(points[centre_of], axis=0)
+        order = np.argsort(np.linalg.norm(points[members] - centre, axis=1), kind="stable")
+        centres.append(centre)
+        typical.append(members[order[:n_typical]])
+        sizes.append(int(members.size))
+    stability = float(np.mean([s == count for s in seen])) if seen else 1.0
+    return SubGroups(count, labels, core, sizes, np.array(centres).reshape(-1, points.shape[1]), typical, stability, seen)
+
+
+# Fashion-MNIST has as many images of every category, so a sub-group standing
+# for a whole category holds about a tenth of all images; one holding less than
+# half of that is a style within a category (bags with and without handles),
+# not a category of its own.
+HALF_CATEGORY = 0.5
+
+
+def group_floor(class_size: int, total: int, n_classes: int) -> float:
+    """Smallest share of a class that counts as a sub-group: the larger of
+    :func:`min_group_share` and half a category's worth of images."""
+    category = total / N_CATEGORIES
+    return min(1.0, max(min_group_share(n_classes), HALF_CATEGORY * category / max(class_size, 1)))
+
+
+def subgroups_per_class(coords: np.ndarray, labels: np.ndarray, n_classes: int | None = None, seed: int = 0, **kwargs) -> list[SubGroups]:
+    """:func:`count_subgroups` for every mystery class, the smallest group
+    given by :func:`group_floor` unless ``min_share`` is passed; ``typical``
+    and ``labels`` index that class's points in the order they appear."""
+    labels, k = _check_labels(labels, len(coords), n_classes)
+    out = []
+    for c in range(k):
+        members = np.flatnonzero(labels == c)
+        if members.size == 0:
+            raise FmtwistError(f"mystery class {c} has no images on the map")
+        share = kwargs.get("min_share", group_floor(members.size, len(labels), k))
+        rest = {key: v for key, v in kwargs.items() if key != "min_share"}
+        out.append(count_subgroups(np.asarray(coords)[members], seed=seed + c, min_share=share, **rest))
+    return out
+
+
+# --------------------------------------------------------------------------
+# scoring against the answer key
+
+
+def score(merge_map: MergeMap, subgroup_counts: list[int] | None, answer_mapping: list[int] | np.ndarray) -> dict:
+    """Compare a guess with the truth (``twist.json``'s ``mapping_by_index``).
+
+    Class numbers are the mystery labels themselves, so no matching is needed:
+    a category is right when it is placed in the class it was merged into; a
+    class's sub-group count is right when it equals the number of categories
+    merged into that class.
+    """
+    truth = np.asarray(answer_mapping, dtype=np.int64)
+    if truth.shape != (N_CATEGORIES,):
+        raise FmtwistError(f"the answer key maps {truth.size} categories, expected {N_CATEGORIES}")
+    per_category = [
+        {
+            "category": CATEGORIES[j],
+            "guess": int(merge_map.mapping[j]),
+            "truth": int(truth[j]),
+            "right": bool(merge_map.mapping[j] == truth[j]),
+            "confidence": float(merge_map.confidence[j]),
+        }
+        for j in range(N_CATEGORIES)
+    ]
+    k = max(merge_map.n_classes, int(truth.max()) + 1)
+    merged = np.bincount(truth, minlength=k)
+    out = {
+        "categories_right": sum(row["right"] for row in per_category),
+        "categories_total": N_CATEGORIES,
+        "per_category": per_category,
+    }
+    if subgroup_counts is not None:
+        per_class = [
+            {"class": c, "subgroups": int(n), "categories_merged": int(merged[c]), "right": int(n) == int(merged[c])}
+            for c, n in enumerate(subgroup_counts)
+        ]
+        out["subgroups_right"] = sum(row["right"] for row in per_class)
+        out["classes_total"] = len(per_class)
+        out["per_class"] = per_class
+    return out

@@ -1,0 +1,142 @@
+"""The network architectures: a registry where adding one is one function.
+
+Each builder takes the number of classes and returns an uncompiled Keras
+model whose input is a 28x28x1 image already scaled to [0, 1] (the scaling
+itself, ``INPUT_SCALE``, happens outside the network so the same factor can be
+written into the ONNX metadata) and whose last layer, named ``probs``, is the
+softmax over the classes. Layers carry readable names, so ``--layer flatten``
+or ``--layer dense`` mean the same thing in every model of one architecture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Any, Callable, Iterator
+
+from fmtwist_cli.errors import FmtwistError
+
+INPUT_SHAPE = (28, 28, 1)
+INPUT_SCALE = 1.0 / 255.0  # uint8 pixels -> [0, 1]
+DEFAULT_ARCH = "custom"
+DEFAULT_LAYER = "flatten"  # the notebook's encoding: the flattened last feature map
+
+Builder = Callable[[int], Any]
+ARCHITECTURES: dict[str, Builder] = {}
+DESCRIPTIONS: dict[str, str] = {}
+
+
+def import_keras() -> Any:
+    """Import Keras (TensorFlow backend) with TensorFlow's start-up chatter off.
+
+    TensorFlow's C++ logging ignores TF_CPP_MIN_LOG_LEVEL for its import-time
+    notes (oneDNN, absl), so standard error is muted at the file-descriptor
+    level while it loads; ``FMTWIST_DEBUG=1`` keeps it.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if "keras" in sys.modules or os.environ.get("FMTWIST_DEBUG"):
+        import keras
+
+        return keras
+    with _muted_stderr_fd():
+        import keras
+    return keras
+
+
+@contextlib.contextmanager
+def _muted_stderr_fd() -> Iterator[None]:
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real descriptor 2 (embedded interpreters)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def architecture(name: str, description: str) -> Callable[[Builder], Builder]:
+    """Register a builder under ``name`` (``fmtwist train --arch NAME``)."""
+
+    def register(builder: Builder) -> Builder:
+        ARCHITECTURES[name] = builder
+        DESCRIPTIONS[name] = description
+        return builder
+
+    return register
+
+
+@architecture("default", "the notebook's first network: two 32-filter convolutions, softmax on the flattened map")
+def default(n_classes: int) -> Any:
+    keras = import_keras()
+    Input, Sequential, layers = keras.Input, keras.Sequential, keras.layers
+
+    return Sequential(
+        [
+            Input(INPUT_SHAPE, name="image"),
+            layers.Conv2D(32, 3, strides=1, padding="same", activation="relu", name="conv1"),
+            layers.MaxPooling2D(2, name="pool1"),
+            layers.Conv2D(32, 3, padding="same", activation="relu", name="conv2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(n_classes, activation="softmax", name="probs"),
+        ],
+        name="default",
+    )
+
+
+@architecture("custom", "the notebook's own network: three convolutions, batch norm, dropout, a 64-unit dense layer")
+def custom(n_classes: int) -> Any:
+    keras = import_keras()
+    Input, Sequential, layers = keras.Input, keras.Sequential, keras.layers
+
+    return Sequential(
+        [
+            Input(INPUT_SHAPE, name="image"),
+            layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1"),
+            layers.Conv2D(128, 3, padding="valid", activation="relu", name="conv2"),
+            layers.MaxPooling2D(2, name="pool1"),
+            layers.BatchNormalization(name="norm1"),
+            layers.Dropout(0.5, name="dropout1"),
+            layers.Conv2D(64, 3, padding="same", activation="relu", name="conv3"),
+            layers.MaxPooling2D(2, name="pool2"),
+            layers.BatchNormalization(name="norm2"),
+            layers.Dropout(0.5, name="dropout2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(64, activation="relu", name="dense"),
+            layers.Dense(n_classes, activation="softmax", name="probs"),
+        ],
+        name="custom",
+    )
+
+
+def build(arch: str, n_classes: int) -> Any:
+    """A fresh, uncompiled model of the named architecture."""
+    if arch not in ARCHITECTURES:
+        raise FmtwistError(f"unknown architecture '{arch}'; choose one of: {', '.join(ARCHITECTURES)}")
+    if n_classes < 2:
+        raise FmtwistError(f"a classifier needs at least 2 classes, got {n_classes}")
+    return ARCHITECTURES[arch](n_classes)
+
+
+def layer_table(model: Any) -> list[dict[str, Any]]:
+    """Name, type, output shape and parameter count of every layer."""
+    rows = []
+    for layer in model.layers:
+        shape = tuple(layer.output.shape)
+        rows.append(
+            {
+                "name": layer.name,
+                "type": type(layer).__name__,
+                "output_shape": ["N" if d is None else int(d) for d in shape],
+                "params": int(layer.count_params()),
+            }
+        )
+    return rows

@@ -1,0 +1,343 @@
+"""clustering.py: metrics on hand-made labels, DBSCAN against scikit-learn,
+the k-distance knee, and `fmtwist cluster` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fmtwist_cli import artifacts, clustering
+from fmtwist_cli.errors import FmtwistError
+
+from conftest import files_under
+
+# --------------------------------------------------------------------------
+# metrics
+
+
+def test_metrics_perfect_up_to_renaming():
+    m = clustering.metrics(np.array([0, 0, 1, 1, 2, 2]), np.array([5, 5, 3, 3, 4, 4]))
+    assert m["ari"] == pytest.approx(1.0)
+    assert m["nmi"] == pytest.approx(1.0)
+    assert m["accuracy"] == pytest.approx(1.0)
+    assert m["matching"] == {"5": 0, "3": 1, "4": 2}
+    assert m["noise_share"] == 0.0
+    assert m["n_clusters"] == 3
+
+
+def test_hungarian_is_one_to_one_not_majority():
+    # Both clusters are mostly class 0: majority voting would score 4/6,
+    # a one-to-one matching can give class 0 to only one of them.
+    true = np.array([0, 0, 0, 0, 1, 1])
+    pred = np.array([0, 0, 1, 1, 0, 1])
+    acc, mapping = clustering.matched_accuracy(true, pred)
+    assert acc == pytest.approx(3 / 6)
+    assert sorted(mapping.values()) == [0, 1]
+
+
+def test_hungarian_beats_greedy():
+    # Greedy would give class 0 to cluster 0 (5 points), leaving cluster 1 with
+    # 0 points of class 1; the best matching is 0->1, 1->0: 4 + 4 = 8.
+    true = np.array([0] * 5 + [1] * 4 + [0] * 4)
+    pred = np.array([0] * 5 + [0] * 4 + [1] * 4)
+    acc, mapping = clustering.matched_accuracy(true, pred)
+    assert mapping == {0: 1, 1: 0}
+    assert acc == pytest.approx(8 / 13)
+
+
+def test_noise_counts_as_wrong_and_as_its_own_group():
+    true = np.array([0, 0, 0, 1, 1, 1])
+    pred = np.array([0, 0, -1, 1, 1, -1])
+    m = clustering.metrics(true, pred)
+    assert m["accuracy"] == pytest.approx(4 / 6)
+    assert m["noise_share"] == pytest.approx(2 / 6)
+    assert m["n_clusters"] == 2
+    assert m["homogeneity"] < 1.0  # the noise group mixes both classes
+    assert "-1" not in m["matching"]
+
+
+def test_all_noise():
+    m = clustering.metrics(np.array([0, 1, 1]), np.array([-1, -1, -1]))
+    assert m["accuracy"] == 0.0 and m["noise_share"] == 1.0 and m["n_clusters"] == 0
+
+
+def test_more_clusters_than_classes_leaves_some_unmatched():
+    true = np.array([0, 0, 1, 1])
+    pred = np.array([0, 1, 2, 3])
+    m = clustering.metrics(true, pred)
+    assert m["accuracy"] == pytest.approx(2 / 4)
+    assert m["homogeneity"] == pytest.approx(1.0)
+    assert m["completeness"] < 1.0
+
+
+def test_crosstab_and_sizes():
+    clusters, classes, counts = clustering.crosstab(np.array([1, 1, -1, 0]), np.array([2, 0, 2, 2]))
+    assert clusters == [-1, 0, 1] and classes == [0, 2]
+    assert counts.tolist() == [[0, 1], [0, 1], [1, 1]]
+    assert clustering.sizes(np.array([3, 3, -1, 0, 3, 0])) == [(3, 3), (0, 2), (-1, 1)]
+
+
+def test_metrics_shape_mismatch():
+    with pytest.raises(FmtwistError, match="labels differ in shape"):
+        clustering.metrics(np.array([0, 1]), np.array([0, 1, 2]))
+
+
+def test_original_categories_from_answer_key():
+    key = {"original_labels": {"train": np.array([7, 8, 9]), "test": np.array([1, 2])}}
+    cats = clustering.original_categories(np.array([1, 0, 2]), np.array(["test", "train", "train"]), key)
+    assert cats.tolist() == [2, 7, 9]
+    with pytest.raises(FmtwistError, match="outside 0..1"):
+        clustering.original_categories(np.array([2]), np.array(["test"]), key)
+
+
+# --------------------------------------------------------------------------
+# features, k-distances, the knee
+
+
+def test_prepare_features_standardizes_and_reduces():
+    rng = np.random.default_rng(0)
+    x = rng.normal(5, 3, (50, 6)).astype(np.float32)
+    z = clustering.prepare_features(x)
+    assert z.dtype == np.float32
+    assert np.allclose(z.mean(0), 0, atol=1e-5) and np.allclose(z.std(0), 1, atol=1e-4)
+    assert clustering.prepare_features(x, pca=2).shape == (50, 2)
+    assert np.array_equal(clustering.prepare_features(x, scale=False), x)
+    with pytest.raises(FmtwistError, match="pca must be between 1 and 6"):
+        clustering.prepare_features(x, pca=7)
+
+
+def test_kdistances_match_brute_force():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(130, 5)).astype(np.float32)
+    d = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
+    for k in (1, 2, 7):
+        expected = np.sort(d, axis=1)[:, k - 1]
+        got = clustering.kdistances(x, k, block=32)  # several blocks, uneven last
+        assert np.allclose(got, expected, atol=1e-4)
+
+
+def test_knee_of_a_known_curve():
+    # flat-ish for 80 points, then steep: the knee is the last flat point
+    curve = np.concatenate([np.linspace(1.0, 1.8, 80), np.linspace(3.0, 20.0, 20)])
+    assert clustering.knee(curve) == 79
+
+
+def test_eps_auto_on_blobs_with_scattered_noise():
+    # Tight blobs (spread 0.1) and far-flung noise: the k-distance curve is low
+    # for blob points and jumps for the noise, so eps lands at the blob scale.
+    rng = np.random.default_rng(2)
+    centres = np.array([[0, 0], [10, 0], [0, 10]], dtype=np.float32)
+    blobs = np.concatenate([c + rng.normal(0, 0.1, (100, 2)) for c in centres])
+    noise = rng.uniform(-20, 30, (15, 2))
+    x = np.concatenate([blobs, noise]).astype(np.float32)
+    kd = clustering.kdistances(x, 5)
+    eps, info = clustering.auto_eps(kd, 5)
+    assert np.quantile(kd[:300], 0.9) <= eps < np.min(kd[300:])
+    assert info["rank"] >= 270 and "knee of the sorted 5-distance curve" in info["how"]
+    labels = clustering.dbscan(x, eps, 5, kdist=kd)
+    assert np.unique(labels[:300][labels[:300] >= 0]).size == 3
+    assert (labels[300:] == -1).all()
+
+
+# --------------------------------------------------------------------------
+# DBSCAN against scikit-learn
+
+
+@pytest.mark.parametrize("eps,min_samples", [(0.5, 5), (1.0, 15), (3.0, 1), (0.05, 3)])
+def test_dbscan_matches_sklearn(eps, min_samples):
+    from sklearn.cluster import DBSCAN
+    from sklearn.datasets import make_blobs
+
+    x, _ = make_blobs(600, n_features=4, centers=5, cluster_std=0.6, random_state=3)
+    x = np.concatenate([x, np.random.default_rng(3).uniform(-12, 12, (60, 4))]).astype(np.float32)
+    ours = clustering.dbscan(x, eps, min_samples, block=128)
+    ref = DBSCAN(eps=eps, min_samples=min_samples).fit(x)
+    core = np.zeros(len(x), dtype=bool)
+    core[ref.core_sample_indices_] = True
+    assert np.array_equal(ours[core], ref.labels_[core])  # same clusters, same numbering
+    assert np.array_equal(ours == -1, ref.labels_ == -1)  # same noise
+    # border points: within eps of a core point of the cluster they got
+    for i in np.flatnonzero(~core & (ours >= 0)):
+        members = np.flatnonzero(core & (ours == ours[i]))
+        assert np.linalg.norm(x[members] - x[i], axis=1).min() <= eps + 1e-4
+
+
+def test_dbscan_bad_parameters():
+    x = np.zeros((5, 2), dtype=np.float32)
+    with pytest.raises(FmtwistError, match="eps must be greater than 0, got 0"):
+        clustering.dbscan(x, 0, 3)
+    with pytest.raises(FmtwistError, match="min_samples must be a whole number of at least 1, got 0"):
+        clustering.dbscan(x, 1.0, 0)
+
+
+def test_kmeans_and_agglomerative_find_separated_groups():
+    rng = np.random.default_rng(4)
+    truth = np.repeat(np.arange(3), 20)
+    x = (rng.normal(0, 0.2, (60, 3)) + truth[:, None] * 5).astype(np.float32)
+    for labels in (clustering.kmeans(x, 3, seed=0), clustering.agglomerative(x, 3), clustering.hdbscan(x, 5)):
+        assert clustering.metrics(truth, labels)["ari"] == pytest.approx(1.0)
+
+
+def test_agglomerative_refuses_huge_inputs(monkeypatch):
+    monkeypatch.setattr(clustering, "WARD_MAX_BYTES", 1000)
+    with pytest.raises(FmtwistError, match="agglomerative \\(ward\\) clustering of 20 points needs"):
+        clustering.agglomerative(np.zeros((20, 2), dtype=np.float32), 2)
+
+
+def test_warnings_for_degenerate_runs():
+    params = {"eps": 1.0}
+    assert "leaves 90% of points as noise" in clustering.warnings_for(np.array([-1] * 9 + [0]), "dbscan", params)[0]
+    assert "puts 90% of points in one cluster" in clustering.warnings_for(np.array([0] * 9 + [-1]), "dbscan", params)[0]
+    assert clustering.warnings_for(np.array([0, 0, 1, 1, -1]), "dbscan", params) == []
+
+
+# --------------------------------------------------------------------------
+# the command
+
+
+def write_embeddings(folder: Path, n_per: int = 30, with_nan: bool = False) -> Path:
+    """Three well-separated groups in 6-D, mystery labels merging groups 1 and 2
+    (as the twist merges categories), and an answer key with the groups."""
+    rng = np.random.default_rng(5)
+    groups = np.repeat(np.arange(3), n_per)
+    centres = np.array([[0, 0, 0, 0, 0, 0], [6, 6, -6, 6, 0, 6], [-6, 6, 6, 0, 6, -6]], dtype=np.float32)
+    emb = (rng.normal(0, 0.3, (groups.size, 6)) + centres[groups]).astype(np.float32)
+    if with_nan:
+        emb[3, 2] = np.nan
+    mystery = np.array([0, 1, 1])[groups].astype(np.int64)
+    arrays = {
+        "embedding": emb, "probs": np.eye(2, dtype=np.float32)[mystery], "pred": mystery, "labels": mystery,
+        "index": np.arange(groups.size, dtype=np.int64)[::-1].copy(), "split": np.full(groups.size, "test"),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "embeddings.npz"
+    if with_nan:  # artifacts.save refuses NaN; write it the way a broken tool would
+        arrays["meta"] = np.array(json.dumps({"kind": "embeddings"}))
+        artifacts.write_bytes(path, lambda fh: np.savez(fh, **arrays))
+    else:
+        artifacts.save(artifacts.Artifact("embeddings", arrays, {}), path)
+    originals = np.zeros(groups.size, dtype=np.int64)
+    originals[arrays["index"]] = np.array([4, 7, 9])[groups]
+    artifacts.save_answer_key(folder / "twist.json", {
+        "mapping_by_index": [0] * 10,
+        "original_labels": {"test": artifacts.encode_digits(originals), "train": ""},
+    })
+    return path
+
+
+@pytest.fixture
+def art(tmp_path) -> Path:
+    write_embeddings(tmp_path / "art")
+    return tmp_path / "art"
+
+
+@pytest.mark.parametrize("method,extra", [
+    ("kmeans", ["--k", "3", "--seed", "0"]),
+    ("dbscan", ["--eps", "2", "--min-samples", "5"]),
+    ("dbscan", ["--eps", "auto", "--min-samples", "5"]),
+    ("hdbscan", ["--min-cluster-size", "10"]),
+    ("agglomerative", ["--k", "3"]),
+])
+def test_every_method_through_the_cli(run, art, method, extra):
+    code, out, err = run("cluster", "--method", method, "-a", art, "--answer-key", art / "twist.json", "--json", *extra)
+    assert code == 0, err
+    result = json.loads(out)
+    labels = artifacts.load(art / f"clusters-{method}.npz", "clusters")["labels"]
+    assert labels.shape == (90,)
+    assert result["original"]["table"]["class_names"] == ["Coat", "Sneaker", "Ankle boot"]
+    if extra[1] == "auto":
+        # the knee cuts the tail of the curve: the groups' outermost points become noise
+        assert result["eps_auto"]["eps"] == result["params"]["eps"] > 0
+        assert result["n_clusters"] == 3 and 0 < result["noise_share"] < 0.15
+        assert result["original"]["accuracy"] == pytest.approx(1 - result["noise_share"])
+        return
+    assert result["original"]["ari"] == pytest.approx(1.0)  # the three groups, found
+    assert result["mystery"]["homogeneity"] == pytest.approx(1.0)
+    assert result["mystery"]["completeness"] < 1.0  # mystery class 1 is two clusters
+    assert result["sizes"] == [{"cluster": c, "count": 30} for c in range(3)]
+
+
+def test_table_output_and_saved_metadata(run, art):
+    code, out, err = run("cluster", "--method", "kmeans", "--seed", "1", "-a", art)
+    assert code == 0, err
+    assert out.startswith("kmeans on 90 rows of standardized encoding (k 2, n_init 10, seed 1) in ")
+    assert "Cluster sizes (2 clusters, 0.0% noise)" in out  # --k defaults to the 2 mystery classes
+    assert "vs mystery labels: ARI" in out and "vs original categories" not in out
+    saved = artifacts.load(art / "clusters-kmeans.npz", "clusters")
+    assert saved.meta["params"] == {"k": 2, "n_init": 10, "seed": 1}
+    assert saved.meta["features"] == {"scale": True, "pca": None}
+    assert saved.meta["input"] == str(art / "embeddings.npz")
+
+
+def test_dbscan_warns_when_one_cluster_takes_all(run, art):
+    code, out, err = run("cluster", "--method", "dbscan", "--eps", "1000", "-a", art)
+    assert code == 0
+    assert err == "warning: eps 1000 puts 100% of points in one cluster; try a smaller --eps\n"
+
+
+def test_clusters_a_map_from_reduce(run, art):
+    emb = artifacts.load(art / "embeddings.npz", "embeddings")
+    coords = emb["embedding"][:, :2].copy()
+    artifacts.save(artifacts.Artifact("coords", {"coords": coords, "index": emb["index"], "split": emb["split"]}, {}), art / "coords-x.npz")
+    code, out, err = run("cluster", "--method", "kmeans", "--k", "3", "--coords", art / "coords-x.npz", "-a", art, "--json")
+    assert code == 0, err
+    assert json.loads(out)["features"] == {"coords": str(art / "coords-x.npz")}
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--method", "dbscan", "--eps", "0"], "eps must be a number greater than 0 or 'auto', got 0.0"),
+    (["--method", "dbscan", "--eps", "-3"], "eps must be a number greater than 0 or 'auto', got -3.0"),
+    (["--method", "dbscan", "--eps", "wide"], "eps must be a number greater than 0 or 'auto', got wide"),
+    (["--method", "dbscan", "--min-samples", "0"], "min_samples must be a whole number of at least 1, got 0"),
+    (["--method", "kmeans", "--k", "91"], "k 91 is more than the 90 points to cluster"),
+    (["--method", "agglomerative", "--k", "0"], "k must be a whole number of at least 1, got 0"),
+    (["--method", "hdbscan", "--min-cluster-size", "1"], "min_cluster_size must be a whole number of at least 2, got 1"),
+    (["--method", "kmeans", "--pca", "7"], "pca must be between 1 and 6 (rows and columns of the features), got 7"),
+    (["--method", "spectral"], "unknown method 'spectral': choose one of dbscan, kmeans, hdbscan, agglomerative"),
+])
+def test_bad_options(run, art, args, message):
+    before = files_under(art)
+    code, out, err = run("cluster", "-a", art, *args)
+    assert (code, out, err) == (1, "", f"error: {message}\n")
+    assert files_under(art) == before
+
+
+def test_coords_of_other_length(run, art):
+    emb = artifacts.load(art / "embeddings.npz", "embeddings")
+    coords = {"coords": emb["embedding"][:50, :2].copy(), "index": emb["index"][:50]}
+    artifacts.save(artifacts.Artifact("coords", coords, {}), art / "coords-short.npz")
+    before = files_under(art)
+    code, out, err = run("cluster", "-a", art, "--coords", art / "coords-short.npz")
+    expected = (
+        f"error: {art / 'coords-short.npz'} has 50 rows but {art / 'embeddings.npz'} has 90: "
+        "make the coordinates from the same embeddings with `fmtwist reduce`\n"
+    )
+    assert (code, out, err) == (1, "", expected)
+    assert files_under(art) == before
+
+
+def test_nan_in_embeddings(run, tmp_path):
+    folder = tmp_path / "nan"
+    path = write_embeddings(folder, with_nan=True)
+    before = files_under(folder)
+    code, out, err = run("cluster", "-a", folder)
+    assert (code, out, err) == (1, "", f"error: {path}: 'embedding' holds NaN or infinite values\n")
+    assert files_under(folder) == before
+
+
+def test_missing_embeddings(run, tmp_path):
+    code, out, err = run("cluster", "-a", tmp_path)
+    assert (code, err) == (1, f"error: embeddings file not found: {tmp_path / 'embeddings.npz'} (run `fmtwist embed` first)\n")
+    assert not any(tmp_path.iterdir())
+
+
+def test_dbscan_progress_runs_once_through_both_passes():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(70, 3)).astype(np.float32)
+    seen = []
+    clustering.run("dbscan", x, {"eps": 1.0, "min_samples": 3}, progress=lambda d, t: seen.append((d, t)))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen[-1][0] == seen[-1][1] and {t for _, t in seen} == {seen[-1][1]}

@@ -1,0 +1,269 @@
+"""The guess: category shares, the merge map, sub-group counts, scoring."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fmtwist_cli import guess, twist
+from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.twist import CATEGORIES
+
+TWISTS = [twist.Twist("seed", twist.SEED_MAPPING)] + [twist.random_twist(s) for s in (1, 2, 3, 4)]
+
+
+def noisy_predictions(categories: np.ndarray, accuracy: float, seed: int = 0) -> np.ndarray:
+    """A fake reference classifier: right with probability ``accuracy``, else a random category."""
+    rng = np.random.default_rng(seed)
+    wrong = rng.random(categories.size) > accuracy
+    pred = categories.copy()
+    pred[wrong] = rng.integers(0, 10, wrong.sum())
+    return pred
+
+
+def blobs(counts: list[int], per_group: int = 300, seed: int = 0, spread: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian groups, ``counts[c]`` of them for class c, far apart on a plane."""
+    rng = np.random.default_rng(seed)
+    points, labels, origin = [], [], 0.0
+    for c, n_groups in enumerate(counts):
+        for g in range(n_groups):
+            centre = np.array([origin + 12.0 * g, 40.0 * c])
+            points.append(centre + spread * rng.standard_normal((per_group, 2)))
+            labels.append(np.full(per_group, c))
+        origin += 100.0
+    return np.vstack(points), np.concatenate(labels)
+
+
+# ---------------------------------------------------------------- shares
+
+
+def test_shares_are_fractions_of_each_class():
+    categories = np.array([1] * 49 + [2] * 48 + [0] * 3 + [5] * 10)
+    labels = np.array([2] * 100 + [1] * 10)
+    shares = guess.category_shares(categories, labels)
+    assert shares.shape == (3, 10)
+    assert shares[2, 1] == pytest.approx(0.49) and shares[2, 2] == pytest.approx(0.48)
+    assert shares[1, 5] == 1.0
+    assert shares[0].sum() == 0  # an empty class stays empty
+    assert guess.describe_mix(shares[2]) == "Trouser 49 % + Pullover 48 %"
+    assert guess.describe_mix(shares[2], min_share=0.01) == "Trouser 49 % + Pullover 48 % + T-shirt/top 3 %"
+
+
+def test_soft_probabilities_are_averaged():
+    probs = np.array([[0.5, 0.5] + [0] * 8, [1.0] + [0] * 9])
+    shares = guess.category_shares(probs, np.array([0, 0]))
+    assert shares[0, :2] == pytest.approx([0.75, 0.25])
+
+
+@pytest.mark.parametrize(
+    ("reference", "labels", "message"),
+    [
+        (np.zeros((4, 5)), np.zeros(4, int), "reference probabilities must have 10 columns (one per Fashion-MNIST category), got shape [4, 5]: is the reference classifier trained with --labels original?"),
+        (np.full((2, 10), np.nan), np.zeros(2, int), "reference probabilities hold negative, NaN or infinite values"),
+        (np.array([0, 10]), np.zeros(2, int), "reference predictions must be categories 0..9"),
+        (np.array([0, 1, 2]), np.zeros(2, int), "2 mystery labels for 3 reference rows"),
+        (np.array([0, 1]), np.array([0, -1]), "mystery labels outside 0..0"),
+    ],
+)
+def test_bad_inputs_are_named(reference, labels, message):
+    with pytest.raises(FmtwistError) as exc:
+        guess.category_shares(reference, labels)
+    assert str(exc.value) == message
+
+
+# ---------------------------------------------------------------- merge map
+
+
+@pytest.mark.parametrize("spec", TWISTS, ids=lambda t: t.name)
+@pytest.mark.parametrize("accuracy", [1.0, 0.7])
+def test_merge_map_recovers_every_twist(spec, accuracy):
+    categories = np.repeat(np.arange(10), 200)
+    pred = noisy_predictions(categories, accuracy)
+    merge = guess.infer_merge_map(pred, spec.apply(categories))
+    assert merge.mapping.tolist() == list(spec.mapping)
+    assert merge.as_dict() == {CATEGORIES[j]: c for j, c in enumerate(spec.mapping)}
+    assert merge.members() == spec.members()
+    assert merge.placement.sum(axis=1) == pytest.approx(np.ones(10))
+    if accuracy == 1.0:
+        assert merge.confidence == pytest.approx(np.ones(10))
+    else:
+        assert (merge.confidence > 0.5).all() and (merge.confidence < 1).all()
+
+
+def test_merge_map_never_leaves_a_class_empty():
+    # Class 1 holds only Shirt, but the classifier calls most shirts
+    # "T-shirt/top" and half the coats "Shirt" (both in class 0), so by plain
+    # majority every category lands in class 0 and class 1 stays empty.
+    truth = np.zeros(10, dtype=np.int64)
+    truth[6] = 1
+    categories = np.repeat(np.arange(10), 100)
+    pred = categories.copy()
+    pred[np.flatnonzero(categories == 6)[:60]] = 0
+    pred[np.flatnonzero(categories == 4)[:50]] = 6
+    labels = truth[categories]
+    plain = guess.category_mass(pred, labels).T.argmax(axis=1)
+    assert 1 not in plain  # the situation the rule is for
+    merge = guess.infer_merge_map(pred, labels)
+    assert merge.mapping.tolist() == truth.tolist()
+    assert merge.forced == [6]
+    assert merge.confidence[6] == pytest.approx(40 / 90)
+
+
+# ---------------------------------------------------------------- sub-groups
+
+
+@pytest.mark.parametrize("n_groups", [1, 2, 3, 5])
+def test_counts_separate_groups(n_groups):
+    points, _ = blobs([n_groups])
+    found = guess.count_subgroups(points, seed=0)
+    assert found.count == n_groups
+    assert found.sizes == [300] * n_groups
+    assert found.stability >= 0.8
+    assert len(found.counts_seen) == 10
+
+
+def test_small_islands_and_scattered_points_are_not_groups():
+    rng = np.random.default_rng(1)
+    main = rng.standard_normal((1000, 2))
+    island = np.array([15.0, 0.0]) + 0.3 * rng.standard_normal((40, 2))  # 4 % of the class
+    strays = rng.uniform(-30, 30, (30, 2))
+    found = guess.count_subgroups(np.vstack([main, island, strays]))
+    assert found.count == 1  # the island is no group of its own
+    assert (found.labels == 0).all()
+
+
+def test_one_diffuse_cloud_is_one_group():
+    rng = np.random.default_rng(2)
+    found = guess.count_subgroups(rng.uniform(0, 1, (800, 2)))
+    assert found.count == 1
+    assert found.sizes == [800]
+
+
+def test_typical_members_are_nearest_their_group_centre():
+    points, _ = blobs([2])
+    found = guess.count_subgroups(points, n_typical=5)
+    for g in range(2):
+        members = np.flatnonzero(found.labels == g)
+        dist = np.linalg.norm(points[members] - found.centres[g], axis=1)
+        typical_dist = np.linalg.norm(points[found.typical[g]] - found.centres[g], axis=1)
+        assert len(found.typical[g]) == 5
+        assert set(found.typical[g]) <= set(members)
+        assert (found.labels[:300] == found.labels[0]).all()  # each blob is one group
+        assert typical_dist.max() <= np.sort(dist)[4] + 1e-12
+
+
+def test_unequal_groups_are_counted_by_share_not_size():
+    # Three groups of 50 %, 30 % and 20 % of a class: all above the 10 % floor.
+    rng = np.random.default_rng(3)
+    points = np.vstack([c + rng.standard_normal((n, 2)) for c, n in (((0, 0), 500), ((12, 0), 300), ((0, 12), 200))])
+    assert guess.count_subgroups(points).count == 3
+
+
+def test_subgroups_per_class_follows_the_labels():
+    counts = [2, 1, 3, 2, 3]
+    points, labels = blobs(counts, per_group=150)
+    order = np.random.default_rng(0).permutation(len(labels))  # classes interleaved
+    found = guess.subgroups_per_class(points[order], labels[order])
+    assert [f.count for f in found] == counts
+    assert sum(f.sizes[0] > 0 for f in found) == 5
+
+
+def test_subgroups_need_points():
+    with pytest.raises(FmtwistError, match="non-empty"):
+        guess.count_subgroups(np.zeros((0, 2)))
+    with pytest.raises(FmtwistError) as exc:
+        guess.subgroups_per_class(np.zeros((3, 2)), np.array([0, 0, 2]))
+    assert str(exc.value) == "mystery class 1 has no images on the map"
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def test_score_counts_right_categories_and_subgroups():
+    truth = list(twist.SEED_MAPPING)
+    categories = np.repeat(np.arange(10), 50)
+    guessed = np.array(truth)
+    guessed[[0, 3]] = [1, 0]  # two categories misplaced
+    pred = np.array(guessed)[categories]  # a "classifier" that makes the guess come out so
+    merge = guess.infer_merge_map(categories, pred)
+    result = guess.score(merge, [2, 1, 2, 1, 3], truth)
+    assert result["categories_right"] == 8
+    assert [r["category"] for r in result["per_category"] if not r["right"]] == ["T-shirt/top", "Dress"]
+    assert result["subgroups_right"] == 4  # class 3 holds Dress and Bag: 2, not 1
+    assert result["per_class"][3] == {"class": 3, "subgroups": 1, "categories_merged": 2, "right": False}
+    assert "subgroups_right" not in guess.score(merge, None, truth)
+
+
+def test_score_rejects_a_short_answer_key():
+    merge = guess.infer_merge_map(np.arange(10), np.arange(10) % 5)
+    with pytest.raises(FmtwistError, match="maps 9 categories"):
+        guess.score(merge, None, list(range(9)))
+
+
+# ---------------------------------------------------------------- real data
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_merge_map_on_real_images_and_several_twists():
+    """A weak reference classifier on raw pixels (about 80 % accurate) already
+    places every category right, on the notebook's twist and on random ones."""
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+
+    from fmtwist_cli import artifacts
+
+    data_path, key_path = Path("artifacts/data.npz"), Path("artifacts/twist.json")
+    if not (data_path.exists() and key_path.exists()):
+        pytest.skip("needs artifacts/data.npz and twist.json from `fmtwist prepare`")
+    data = artifacts.load(data_path, "data")
+    key = artifacts.load_answer_key(key_path)
+    x_train = data["x_train"][:5000].reshape(-1, 784) / 255.0
+    x_test = data["x_test"].reshape(-1, 784) / 255.0
+    pca = PCA(30, random_state=0).fit(x_train)
+    clf = LogisticRegression(max_iter=500).fit(pca.transform(x_train), key["original_labels"]["train"][:5000])
+    pred = clf.predict(pca.transform(x_test))
+    originals = key["original_labels"]["test"]
+    for spec in TWISTS:
+        merge = guess.infer_merge_map(pred, spec.apply(originals))
+        assert guess.score(merge, None, spec.mapping)["categories_right"] == 10, spec.name
+
+
+def test_smallest_group_follows_the_number_of_classes():
+    # 5 classes: a class holds at most 6 categories, each about 1/6 of it.
+    assert guess.min_group_share(5) == pytest.approx(0.9 / 6)
+    assert guess.min_group_share(2) == pytest.approx(0.9 / 9)
+    assert guess.min_group_share(10) == pytest.approx(0.9)  # one category per class: never split
+    rng = np.random.default_rng(4)
+    points = np.vstack([rng.standard_normal((880, 2)), np.array([15.0, 0]) + rng.standard_normal((120, 2))])  # 12 %
+    assert guess.count_subgroups(points, min_share=guess.min_group_share(5)).count == 1
+    assert guess.count_subgroups(points, min_share=guess.min_group_share(2)).count == 2
+
+
+def test_touching_groups_with_a_density_dip_are_two():
+    rng = np.random.default_rng(5)
+    points = np.vstack([rng.standard_normal((600, 2)), np.array([4.5, 0]) + rng.standard_normal((600, 2))])
+    assert guess.count_subgroups(points).count == 2
+
+
+def test_one_long_group_is_not_cut_in_pieces():
+    rng = np.random.default_rng(6)
+    points = np.c_[rng.uniform(0, 10, 1500), rng.normal(0, 0.5, 1500)]
+    assert guess.count_subgroups(points).count == 1
+
+
+def test_a_style_within_one_category_is_not_a_sub_group():
+    # 2,000 images, so a category is 200 of them. Class 0 is one category drawn
+    # as two islands (120 + 80 images, like bags with and without handles);
+    # class 1's 1,800 images form three islands of 600.
+    rng = np.random.default_rng(7)
+    style_a = rng.standard_normal((120, 2))
+    style_b = np.array([10.0, 0]) + rng.standard_normal((80, 2))
+    others = [np.array([100.0 + 15 * g, 0]) + rng.standard_normal((600, 2)) for g in range(3)]
+    points = np.vstack([style_a, style_b, *others])
+    labels = np.array([0] * 200 + [1] * 1800)
+    assert guess.count_subgroups(points[:200]).count == 2  # the map does show two islands...
+    found = guess.subgroups_per_class(points, labels)
+    assert [f.count for f in found] == [1, 3]  # ...but neither holds half a category's worth of images
+    assert guess.group_floor(200, 2000, 2) == pytest.approx(0.5)
+    assert guess.group_floor(1800, 2000, 2) == pytest.approx(0.1)

@@ -1,0 +1,261 @@
+"""fmtwist report: the guess, the evidence, the two renderings, the missing pieces."""
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fmtwist_cli import artifacts, dataset, report, sources, twist
+from fmtwist_cli.cli import main
+from fmtwist_cli.twist import CATEGORIES
+
+PER_CATEGORY = 60
+
+
+def patch_images(categories: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Category j is a bright 6x6 patch in its own place on a noisy background."""
+    x = rng.integers(0, 40, (len(categories), 28, 28)).astype(np.uint8)
+    for i, c in enumerate(categories):
+        r, col = 2 + 13 * (c // 5), 1 + 5 * (c % 5)
+        x[i, r : r + 6, col : col + 6] = 250
+    return x
+
+
+def reference_onnx(path: Path, n_classes: int = 10) -> Path:
+    """A hand-made reference classifier that reads the patch's place:
+    logits = pixels x W, W[:, j] = category j's patch (categories beyond
+    ``n_classes`` dropped, to make a wrong model)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = np.zeros((28 * 28, n_classes), np.float32)
+    for c in range(n_classes):
+        mask = np.zeros((28, 28), np.float32)
+        r, col = 2 + 13 * (c // 5), 1 + 5 * (c % 5)
+        mask[r : r + 6, col : col + 6] = 1.0
+        w[:, c] = mask.ravel()
+    nodes = [
+        helper.make_node("Reshape", ["image", "shape"], ["embedding"]),
+        helper.make_node("MatMul", ["embedding", "W"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probs"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "reference",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 28, 28, 1])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", 784]),
+         helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", n_classes])],
+        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(np.array([-1, 784], np.int64), "shape")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    for key, value in {"labels": "original", "arch": "fixture", "n_classes": str(n_classes), "input_scale": repr(1 / 255)}.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(model, path)
+    return path
+
+
+def write_puzzle(folder: Path, spec: twist.Twist, seed: int = 0, with_models: bool = True) -> Path:
+    """A small twisted dataset and every artifact the report reads: embeddings
+    and a map where each category is its own blob (so a class merged from m
+    categories shows m groups), a clustering, a history and the reference."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    cat_test = np.repeat(np.arange(10), PER_CATEGORY)
+    cat_train = np.repeat(np.arange(10), 10)
+    raw = sources.RawData(patch_images(cat_train, rng), cat_train, patch_images(cat_test, rng), cat_test, True, "patch test data")
+    dataset.save(dataset.build(raw, spec), folder / "data.npz", folder / "twist.json")
+    if not with_models:
+        return folder
+    labels = spec.apply(cat_test)
+    n = len(cat_test)
+    emb = (np.eye(10)[cat_test] * 5 + rng.normal(0, 0.5, (n, 10))).astype(np.float32)
+    arrays = {"embedding": emb, "probs": np.eye(spec.n_classes, dtype=np.float32)[labels], "pred": labels, "labels": labels,
+              "index": np.arange(n, dtype=np.int64), "split": np.full(n, "test")}
+    artifacts.save(artifacts.Artifact("embeddings", arrays, {"layer": "fixture"}), folder / "embeddings.npz")
+    # Classes far apart on the map; a class's categories in blobs side by side.
+    slot = np.array([sum(spec.mapping[i] == spec.mapping[j] for i in range(j)) for j in range(10)])
+    centres = np.c_[spec.mapping, np.zeros(10)] * 40.0 + np.c_[slot * 8.0, slot * 3.0]
+    coords = (centres[cat_test] + rng.normal(0, 1.0, (n, 2))).astype(np.float32)
+    artifacts.save(artifacts.Artifact("coords", {"coords": coords, "index": np.arange(n, dtype=np.int64)}, {"method": "tsne"}), folder / "coords-tsne.npz")
+    artifacts.save(artifacts.Artifact("clusters", {"labels": labels.copy()}, {"method": "kmeans"}), folder / "clusters-kmeans.npz")
+    epochs = [{"epoch": e, "loss": 1 / e, "accuracy": 1 - 0.5 / e, "val_loss": 1.1 / e, "val_accuracy": 1 - 0.6 / e} for e in (1, 2, 3)]
+    artifacts.save_json(folder / "history-custom.json", {"kind": "history", "arch": "custom", "labels": "mystery", "n_classes": spec.n_classes,
+                                                         "n_params": 1234, "params": {}, "epochs": epochs, "test": {"loss": 0.3, "accuracy": 0.9}})
+    reference_onnx(folder / "model-custom-original.onnx")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def puzzle(tmp_path_factory) -> Path:
+    return write_puzzle(tmp_path_factory.mktemp("puzzle") / "art", twist.Twist("seed", twist.SEED_MAPPING))
+
+
+def files_in(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+# ---------------------------------------------------------------- the full report
+
+
+@pytest.fixture(scope="module")
+def written(puzzle, tmp_path_factory) -> tuple[dict, Path]:
+    """``fmtwist report --answer-key ... --json`` run once for the tests below."""
+    import contextlib
+    import io
+
+    out = tmp_path_factory.mktemp("rep") / "report"
+    buf, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(err):
+        code = main(["report", "-a", str(puzzle), "--answer-key", str(puzzle / "twist.json"), "--out", str(out), "--json"])
+    assert code == 0, err.getvalue()
+    return json.loads(buf.getvalue()), out
+
+
+def test_report_json_guesses_and_scores(written):
+    summary, out = written
+    truth = {CATEGORIES[j]: c for j, c in enumerate(twist.SEED_MAPPING)}
+    assert summary["merge_map"] == truth
+    assert summary["categories_right"] == 10
+    assert summary["subgroups_right"] == 5
+    assert [c["subgroups"] for c in summary["classes"]] == [2, 1, 2, 2, 3]
+    assert [c["size_in_categories"] for c in summary["classes"]] == [2, 1, 2, 2, 3]
+    assert summary["classes"][2]["shares"] == {"Trouser": 0.5, "Pullover": 0.5}
+    assert summary["classes"][2]["mix"] == "Trouser 50 % + Pullover 50 %"
+    assert sorted(summary["classes"][4]["subgroup_names"]) == ["Ankle boot", "Sneaker", "T-shirt/top"]
+    assert all(c["agree"] for c in summary["classes"])
+    assert summary["missing"] == []
+    assert summary["model_accuracy"] == {"model-custom-original.onnx": 1.0}  # against the answer key's originals
+    assert summary["written"] == {"html": str(out / "index.html"), "markdown": str(out / "report.md")}
+
+
+def test_report_html_is_self_contained(written):
+    _, out = written
+    page = (out / "index.html").read_text()
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    figures = sorted((out / "figures").glob("*.png"))
+    assert len(images) == len(figures) == 9  # history, map, map by clusters, cluster table, 5 classes
+    assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    assert not re.search(r"(src|href)=\"(?!data:)", page)  # nothing fetched from outside
+    assert "http" not in page
+    for title in ("Data", "Models", "Maps", "Clusters", "Each mystery class", "The guess", "Scored against the answer key"):
+        assert f"<h2>{title}</h2>" in page
+    assert "<strong>Class 2 = Trouser + Pullover</strong>" in page
+    assert "<strong>10 of 10 categories placed right.</strong>" in page
+    md = (out / "report.md").read_text()
+    linked = re.findall(r"\]\((figures/[^)]+\.png)\)", md)
+    assert sorted(out / p for p in linked) == figures
+    assert "| Trouser | 2 | 2 | yes | 1.00 |" in md
+
+
+def test_report_for_people(puzzle, tmp_path, run):
+    out = tmp_path / "r"
+    code, stdout, stderr = run("report", "-a", str(puzzle), "--out", str(out))
+    assert code == 0, stderr
+    assert "Ankle boot" in stdout and "Scored against" not in stdout  # no --answer-key, no score
+    assert stdout.rstrip().endswith(f"wrote {out / 'index.html'} (open it in a browser) and {out / 'report.md'}")
+    assert "Scored against" not in (out / "index.html").read_text()
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_report_on_random_twists(tmp_path, seed):
+    spec = twist.random_twist(seed)
+    folder = write_puzzle(tmp_path / "art", spec, seed=seed)
+    inputs = report.load_inputs(folder, folder / "twist.json")
+    built = report.build(inputs)
+    assert built.summary["merge_map"] == {CATEGORIES[j]: c for j, c in enumerate(spec.mapping)}
+    assert built.summary["categories_right"] == 10
+    assert built.summary["subgroups_right"] == 5
+    assert built.summary["model_accuracy"]["model-custom-original.onnx"] == 1.0
+
+
+# ---------------------------------------------------------------- missing pieces and errors
+
+
+def test_report_names_the_commands_for_missing_pieces(tmp_path, run):
+    folder = write_puzzle(tmp_path / "art", twist.Twist("seed", twist.SEED_MAPPING), with_models=False)
+    code, stdout, stderr = run("report", "-a", str(folder), "--json")
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["missing"] == [
+        "no reference classifier (a model trained on the 10 original categories): run "
+        "`fmtwist train --labels original` then `fmtwist export --labels original`",
+        "no embeddings: run `fmtwist embed`",
+    ]
+    assert summary["merge_map"] is None
+    assert "subgroups" not in summary["classes"][0]
+    page = (folder / "report" / "index.html").read_text()
+    assert "<code>fmtwist train --labels original</code>" in page
+    assert "run <code>fmtwist embed</code>" in page
+
+
+def test_report_without_data_writes_nothing(tmp_path, run):
+    code, stdout, stderr = run("report", "-a", str(tmp_path))
+    assert code == 1
+    assert stderr == f"error: data file not found: {tmp_path / 'data.npz'} (run `fmtwist prepare` first)\n"
+    assert stdout == "" and files_in(tmp_path) == set()
+
+
+def test_report_rejects_a_missing_reference(puzzle, tmp_path, run):
+    code, _, stderr = run("report", "-a", str(puzzle), "--reference", str(tmp_path / "nope.onnx"), "--out", str(tmp_path / "r"))
+    assert code == 1
+    assert stderr == f"error: reference classifier not found: {tmp_path / 'nope.onnx'}\n"
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_rejects_a_reference_without_the_10_categories(puzzle, tmp_path, run):
+    wrong = reference_onnx(tmp_path / "five.onnx", n_classes=5)
+    code, _, stderr = run("report", "-a", str(puzzle), "--reference", str(wrong), "--out", str(tmp_path / "r"))
+    assert code == 1
+    assert stderr.splitlines()[-1] + "\n" == (
+        f"error: {wrong} predicts 5 classes, not the 10 original categories: export a model trained with --labels original\n"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_from_the_course_csv_layout(tmp_path, run):
+    """CSV files carry mystery labels and no answer key: the report still
+    guesses, and when the reference is missing says how to train it on the
+    official files."""
+    spec = twist.Twist("seed", twist.SEED_MAPPING)
+    folder = write_puzzle(tmp_path / "art", spec)
+    data = artifacts.load(folder / "data.npz", "data")
+    raw = sources.RawData(data["x_train"], data["y_train"], data["x_test"], data["y_test"], False, "course CSV files")
+    dataset.save(dataset.build(raw, None), folder / "data.npz", folder / "twist.json")
+    assert not (folder / "twist.json").exists()
+    code, stdout, stderr = run("report", "-a", str(folder), "--json")
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["merge_map"] == {CATEGORIES[j]: c for j, c in enumerate(spec.mapping)}
+    assert "categories_right" not in summary
+    (folder / "model-custom-original.onnx").unlink()
+    code, stdout, _ = run("report", "-a", str(folder), "--json")
+    assert json.loads(stdout)["missing"][0] == (
+        "no reference classifier (a model trained on the 10 original categories): run "
+        "`fmtwist train --labels original --source FOLDER` (FOLDER: the official Fashion-MNIST files) "
+        "then `fmtwist export --labels original`"
+    )
+
+
+def test_report_refuses_embeddings_of_other_data(tmp_path, run):
+    folder = write_puzzle(tmp_path / "art", twist.Twist("seed", twist.SEED_MAPPING))
+    other = tmp_path / "other"
+    write_puzzle(other, twist.random_twist(2), with_models=False)
+    (folder / "data.npz").write_bytes((other / "data.npz").read_bytes())  # prepare run again, embed not
+    code, _, stderr = run("report", "-a", str(folder), "--out", str(tmp_path / "r"))
+    assert code == 1
+    assert stderr == f"error: {folder / 'embeddings.npz'} was made from another data.npz (its labels differ): run `fmtwist embed` again\n"
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_leaves_out_a_map_of_other_embeddings(tmp_path, run):
+    folder = write_puzzle(tmp_path / "art", twist.Twist("seed", twist.SEED_MAPPING))
+    small = {"coords": np.zeros((5, 2), np.float32), "index": np.arange(5, dtype=np.int64)}
+    artifacts.save(artifacts.Artifact("coords", small, {"method": "umap"}), folder / "coords-umap.npz")
+    code, stdout, stderr = run("report", "-a", str(folder), "--json")
+    assert code == 0, stderr
+    assert json.loads(stdout)["missing"] == [
+        f"coords-umap.npz left out: 5 points but embeddings.npz has {10 * PER_CATEGORY} rows (run `fmtwist reduce` again)"
+    ]

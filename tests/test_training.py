@@ -1,0 +1,174 @@
+"""Training: the notebook's settings, repeatable seeds, the history file and
+the `fmtwist train` command."""
+
+
+import numpy as np
+import pytest
+from conftest import files_under, learnable_arrays, write_idx_folder, write_learnable
+
+from fmtwist_cli import artifacts, models, training
+from fmtwist_cli.errors import ArtifactError, FmtwistError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return write_learnable(tmp_path / "a")
+
+
+def test_defaults_are_the_notebooks_settings():
+    c = training.TrainConfig()
+    assert (c.arch, c.optimizer, c.loss, c.validation_split, c.batch_size, c.epochs) == (
+        "custom", "adam", "categorical_crossentropy", 0.2, 128, 15,
+    )  # fmt: skip
+
+
+def test_same_seed_same_weights_other_seed_other_weights(data_dir):
+    data = training.load_training_data(data_dir / "data.npz")
+
+    def weights(seed):
+        config = training.TrainConfig(arch="default", epochs=1, batch_size=64, seed=seed, limit=200)
+        return training.train(data, config).model.get_weights()
+
+    first, again, other = weights(3), weights(3), weights(4)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_progress_events_and_history(data_dir):
+    data = training.load_training_data(data_dir / "data.npz")
+    events = []
+    config = training.TrainConfig(arch="default", epochs=2, batch_size=32, seed=0)
+    result = training.train(data, config, events.append)
+    kinds = [e["event"] for e in events]
+    steps = int(np.ceil(int(400 * 0.8) / 32))
+    assert kinds == (["epoch_begin"] + ["batch"] * steps + ["epoch_end"]) * 2 + ["test_begin"]
+    assert events[-2]["logs"].keys() >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    hist = result.history
+    assert hist["arch"] == "default" and hist["labels"] == "mystery" and hist["n_classes"] == 5
+    assert hist["n_params"] == 40_933
+    assert hist["params"]["train_images"] == 320 and hist["params"]["validation_images"] == 80
+    assert [e["epoch"] for e in hist["epochs"]] == [1, 2]
+    assert hist["epochs"][1]["loss"] == pytest.approx(events[-2]["logs"]["loss"])
+    assert all(e["seconds"] > 0 for e in hist["epochs"])
+    # the patches are easy: far above the 0.2-0.3 of guessing
+    assert hist["test"]["accuracy"] > 0.6
+
+
+def test_train_command_writes_model_and_history(run, data_dir):
+    code, out, err = run("train", "--arch", "default", "--epochs", "1", "--batch-size", "64", "--seed", "0", "-a", data_dir, "--json")
+    assert code == 0, err
+    report = __import__("json").loads(out)
+    assert report["written"] == [str(data_dir / "model-default.keras"), str(data_dir / "history-default.json")]
+    hist = artifacts.load_history(data_dir / "history-default.json")
+    assert hist["params"]["batch_size"] == 64 and hist["params"]["epochs"] == 1 and hist["params"]["seed"] == 0
+    assert report["test"] == hist["test"]
+    assert "Epoch 1/1  loss" in err and "val_acc" in err
+    model = training.load_model(data_dir / "model-default.keras")
+    assert model.count_params() == 40_933
+
+
+def test_train_summary_prints_layer_table(run, data_dir):
+    code, out, _ = run("train", "--arch", "default", "--epochs", "1", "--limit", "50", "--summary", "-a", data_dir)
+    assert code == 0
+    assert "40,933 parameters" in out and "(N, 6272)" in out and "31,365" in out
+    assert "Test loss" in out and "test accuracy" in out
+
+
+def test_original_labels_from_answer_key(run, data_dir):
+    code, out, err = run("train", "--arch", "default", "--labels", "original", "--epochs", "1", "--limit", "100", "-a", data_dir)
+    assert code == 0, err
+    hist = artifacts.load_history(data_dir / "history-default-original.json")
+    assert hist["labels"] == "original" and hist["n_classes"] == 10
+    assert training.load_model(data_dir / "model-default-original.keras").outputs[0].shape[-1] == 10
+    assert not (data_dir / "model-default.keras").exists()
+
+
+def test_original_labels_from_source(run, tmp_path):
+    arrays = learnable_arrays(200, 50)
+    write_idx_folder(tmp_path / "idx", arrays)
+    data = training.load_training_data(tmp_path / "absent.npz", "original", source=tmp_path / "idx")
+    assert data.n_classes == 10 and np.array_equal(data.y_test, arrays["y_test"])
+
+
+def test_source_is_only_for_original_labels(tmp_path):
+    with pytest.raises(FmtwistError, match=r"^--source is for --labels original \(mystery labels come from data\.npz\)$"):
+        training.load_training_data(tmp_path / "data.npz", "mystery", source=tmp_path)
+
+
+def test_original_labels_need_an_answer_key(run, data_dir):
+    (data_dir / "twist.json").unlink()
+    before = files_under(data_dir)
+    code, out, err = run("train", "--labels", "original", "--epochs", "1", "-a", data_dir)
+    assert code == 1 and out == ""
+    assert err == (
+        f"error: answer key not found: {data_dir / 'twist.json'} (--labels original needs the twist.json written by "
+        "`fmtwist prepare`, or --source with the official files)\n"
+    )
+    assert files_under(data_dir) == before
+
+
+def test_answer_key_of_other_data_is_refused(tmp_path):
+    write_learnable(tmp_path / "a")
+    write_learnable(tmp_path / "b", n_train=50)
+    with pytest.raises(ArtifactError, match="does not belong to"):
+        training.load_training_data(tmp_path / "a" / "data.npz", "original", answer_key=tmp_path / "b" / "twist.json")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--arch", "vgg"], "unknown architecture 'vgg'; choose one of: default, custom"),
+        (["--epochs", "0"], "--epochs must be at least 1 (got 0)"),
+        (["--batch-size", "0"], "--batch-size must be at least 1 (got 0)"),
+        (["--validation-split", "1"], "--validation-split must be in [0, 1) (got 1.0)"),
+        (["--labels", "secret"], "--labels must be one of: mystery, original (got 'secret')"),
+    ],
+)
+def test_bad_options(run, data_dir, args, message):
+    before = files_under(data_dir)
+    code, out, err = run("train", *args, "-a", data_dir)
+    assert (code, out, err) == (1, "", f"error: {message}\n")
+    assert files_under(data_dir) == before
+
+
+def test_unknown_optimizer_writes_nothing(run, data_dir):
+    before = files_under(data_dir)
+    code, _, err = run("train", "--arch", "default", "--optimizer", "nope", "--limit", "20", "-a", data_dir)
+    assert (code, err) == (1, "error: unknown optimizer 'nope' (try adam, sgd, rmsprop, adamw, nadam)\n")
+    assert files_under(data_dir) == before
+
+
+def test_missing_data(run, tmp_path):
+    code, _, err = run("train", "-a", tmp_path)
+    assert (code, err) == (1, f"error: data file not found: {tmp_path / 'data.npz'} (run `fmtwist prepare` first)\n")
+    assert files_under(tmp_path) == set()
+
+
+def test_load_model_errors(tmp_path):
+    with pytest.raises(ArtifactError, match=r"^Keras model not found: .*model-default\.keras \(run `fmtwist train --arch default` first\)$"):
+        training.load_model(tmp_path / "model-default.keras")
+    with pytest.raises(ArtifactError, match=r"run `fmtwist train --arch custom --labels original` first"):
+        training.load_model(tmp_path / "model-custom-original.keras")
+    bad = tmp_path / "model-custom.keras"
+    bad.write_text("not a zip")
+    with pytest.raises(ArtifactError, match=r"model-custom\.keras is not a valid Keras model \("):
+        training.load_model(bad)
+
+
+def test_sparse_loss_trains_on_indices(data_dir):
+    data = training.load_training_data(data_dir / "data.npz")
+    config = training.TrainConfig(arch="default", loss="sparse_categorical_crossentropy", epochs=1, limit=100, seed=0)
+    assert training.train(data, config).history["params"]["loss"] == "sparse_categorical_crossentropy"
+
+
+def test_limit_below_two_is_refused():
+    with pytest.raises(FmtwistError, match=r"--limit must be at least 2 \(got 1\)"):
+        training.TrainConfig(limit=1).check()
+
+
+def test_names_of_files():
+    assert training.model_path("a", "custom").name == "model-custom.keras"
+    assert training.history_path("a", "custom", "original").name == "history-custom-original.json"
+    assert models.DEFAULT_ARCH == "custom"

@@ -311,6 +311,14 @@ def _decode_digits(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.int64) - ord("0")
 
 
+def _load_json_kind(path: Path, kind: str, what: str, made: str) -> dict[str, Any]:
+    _check_readable(path, what, made.split("`")[1])
+    obj = load_json(path, what)
+    if not isinstance(obj, dict) or obj.get("kind") != kind:
+        raise ArtifactError(f"{path} is not an fmtwist {what} ({made})")
+    return obj
+
+
 def save_answer_key(path: str | os.PathLike, key: dict[str, Any]) -> Path:
     return save_json(path, {"kind": "twist", "fmtwist_version": __version__, **key})
 
@@ -318,10 +326,7 @@ def save_answer_key(path: str | os.PathLike, key: dict[str, Any]) -> Path:
 def load_answer_key(path: str | os.PathLike) -> dict[str, Any]:
     """Load twist.json: the mapping and each image's original category."""
     path = Path(path)
-    _check_readable(path, "answer key", "fmtwist prepare")
-    key = load_json(path, "answer key")
-    if not isinstance(key, dict) or key.get("kind") != "twist":
-        raise ArtifactError(f"{path} is not an fmtwist answer key (twist.json made by `fmtwist prepare`)")
+    key = _load_json_kind(path, "twist", "answer key", "twist.json made by `fmtwist prepare`")
     try:
         mapping = [int(c) for c in key["mapping_by_index"]]
         originals = {s: _decode_digits(key["original_labels"][s]) for s in ("train", "test")}
@@ -343,10 +348,7 @@ HISTORY_KEYS = ("arch", "labels", "n_classes", "n_params", "params", "epochs", "
 def load_history(path: str | os.PathLike) -> dict[str, Any]:
     """Load history-<arch>.json written by ``fmtwist train`` and check its shape."""
     path = Path(path)
-    _check_readable(path, "training history", "fmtwist train")
-    hist = load_json(path, "training history")
-    if not isinstance(hist, dict) or hist.get("kind") != "history":
-        raise ArtifactError(f"{path} is not an fmtwist training history (history-<arch>.json made by `fmtwist train`)")
+    hist = _load_json_kind(path, "history", "training history", "history-<arch>.json made by `fmtwist train`")
     missing = [k for k in HISTORY_KEYS if k not in hist]
     if missing:
         raise ArtifactError(f"{path}: training history has no {', '.join(missing)}")

@@ -1,10 +1,9 @@
 """The guess: category shares, the merge map, sub-group counts, scoring."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from conftest import needs_real_data
 from fmtwist_cli import guess, twist
 from fmtwist_cli.errors import FmtwistError
 from fmtwist_cli.twist import CATEGORIES
@@ -203,6 +202,7 @@ def test_score_rejects_a_short_answer_key():
 # ---------------------------------------------------------------- real data
 
 
+@needs_real_data
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_merge_map_on_real_images_and_several_twists():
@@ -211,19 +211,15 @@ def test_merge_map_on_real_images_and_several_twists():
     from sklearn.decomposition import PCA
     from sklearn.linear_model import LogisticRegression
 
-    from fmtwist_cli import artifacts
+    from fmtwist_cli import sources
 
-    data_path, key_path = Path("artifacts/data.npz"), Path("artifacts/twist.json")
-    if not (data_path.exists() and key_path.exists()):
-        pytest.skip("needs artifacts/data.npz and twist.json from `fmtwist prepare`")
-    data = artifacts.load(data_path, "data")
-    key = artifacts.load_answer_key(key_path)
-    x_train = data["x_train"][:5000].reshape(-1, 784) / 255.0
-    x_test = data["x_test"].reshape(-1, 784) / 255.0
+    real = sources.load_source(None)
+    x_train = real.x_train[:5000].reshape(-1, 784) / 255.0
+    x_test = real.x_test.reshape(-1, 784) / 255.0
     pca = PCA(30, random_state=0).fit(x_train)
-    clf = LogisticRegression(max_iter=500).fit(pca.transform(x_train), key["original_labels"]["train"][:5000])
+    clf = LogisticRegression(max_iter=500).fit(pca.transform(x_train), real.y_train[:5000])
     pred = clf.predict(pca.transform(x_test))
-    originals = key["original_labels"]["test"]
+    originals = real.y_test
     for spec in TWISTS:
         merge = guess.infer_merge_map(pred, spec.apply(originals))
         assert guess.score(merge, None, spec.mapping)["categories_right"] == 10, spec.name

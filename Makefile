@@ -11,7 +11,10 @@ ART    := artifacts
 ARCH   ?= custom
 EPOCHS ?= 15
 SEED   ?= 0
-REF_EPOCHS ?= 5   # the reference classifier: 3 epochs already name all 10 categories right
+# The reference classifier (10 original categories) that names the mystery classes in the report:
+# the small network learns them in a few epochs (3 epochs, 88.5 %, already placed all 10 categories right).
+REF_ARCH   ?= default
+REF_EPOCHS ?= 5
 DEBIAN_DATA := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
 .PHONY: help setup data-files demo pipeline summary test bench clean
@@ -21,7 +24,7 @@ help:
 	@echo "make demo    set up, then prepare -> train -> export -> embed -> cluster -> reduce -> plots -> report"
 	@echo "make test    set up, then run the test suite"
 	@echo "make bench   speed and memory figures (see bench/)"
-	@echo "variables:   ARCH=$(ARCH) EPOCHS=$(EPOCHS) REF_EPOCHS=$(REF_EPOCHS) SEED=$(SEED)"
+	@echo "variables:   ARCH=$(ARCH) EPOCHS=$(EPOCHS) REF_ARCH=$(REF_ARCH) REF_EPOCHS=$(REF_EPOCHS) SEED=$(SEED)"
 
 setup: $(VENV)/.installed data-files
 
@@ -56,10 +59,10 @@ $(ART)/embeddings.npz: $(ART)/model-$(ARCH).onnx
 	$(FMTWIST) embed --model $<
 
 # the reference classifier on the 10 original categories (names the mystery classes in the report)
-$(ART)/model-$(ARCH)-original.keras: $(ART)/data.npz
-	$(FMTWIST) train --arch $(ARCH) --labels original --epochs $(REF_EPOCHS) --seed $(SEED)
+$(ART)/model-$(REF_ARCH)-original.keras: $(ART)/data.npz
+	$(FMTWIST) train --arch $(REF_ARCH) --labels original --epochs $(REF_EPOCHS) --seed $(SEED)
 
-$(ART)/model-$(ARCH)-original.onnx: $(ART)/model-$(ARCH)-original.keras
+$(ART)/model-$(REF_ARCH)-original.onnx: $(ART)/model-$(REF_ARCH)-original.keras
 	$(FMTWIST) export --model $<
 
 # the notebook's clusterings and maps
@@ -86,8 +89,8 @@ $(ART)/figures.stamp: $(ART)/embeddings.npz $(CLUSTERS) $(COORDS)
 	$(FMTWIST) plot grid --by cluster --clusters $(ART)/clusters-kmeans.npz --seed $(SEED)
 	touch $@
 
-$(ART)/report/index.html: $(ART)/figures.stamp $(ART)/model-$(ARCH)-original.onnx
-	$(FMTWIST) report --answer-key $(ART)/twist.json --reference $(ART)/model-$(ARCH)-original.onnx --seed $(SEED)
+$(ART)/report/index.html: $(ART)/figures.stamp $(ART)/model-$(REF_ARCH)-original.onnx
+	$(FMTWIST) report --answer-key $(ART)/twist.json --reference $(ART)/model-$(REF_ARCH)-original.onnx --seed $(SEED)
 
 pipeline: $(ART)/report/index.html
 

@@ -147,4 +147,9 @@ def export(model_file: Path, out: Path | None = None, layer: str = models.DEFAUL
             raise ArtifactError(
                 f"Keras and onnxruntime disagree on {source}: largest absolute difference {worst:.3g} > {tolerance:g}; {out} not written"
             )
+        # Recorded so the report can show the measured difference, not just the limit.
+        meta["keras_max_abs_diff"] = f"{worst:.3g}"
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = "keras_max_abs_diff", meta["keras_max_abs_diff"]
+        tmp.write_bytes(proto.SerializeToString())
     return ExportResult(out, meta, worst, diffs, len(images), source, embedding_dim)

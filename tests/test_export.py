@@ -48,6 +48,7 @@ def test_onnx_file_passes_checker_and_names_its_io(trained):
     assert meta["labels"] == "mystery" and meta["embedding_dim"] == "2304"
     assert float(meta["input_scale"]) == pytest.approx(1 / 255)
     assert meta["fmtwist_version"]
+    assert 0 <= float(meta["keras_max_abs_diff"]) <= 1e-4  # the difference export measured
 
 
 def test_export_command_prints_the_difference(run, work):

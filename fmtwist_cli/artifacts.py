@@ -25,9 +25,6 @@ import numpy as np
 from fmtwist_cli import __version__
 from fmtwist_cli.errors import ArtifactError
 
-DEFAULT_DIR = Path("artifacts")
-IMAGE_SHAPE = (28, 28)
-
 
 @dataclass(frozen=True)
 class Field:
@@ -44,7 +41,6 @@ class Format:
     kind: str
     fields: dict[str, Field]
     made_by: str  # the command that makes this kind, named in "missing" errors
-    default_name: str
 
 
 FORMATS: dict[str, Format] = {
@@ -59,7 +55,6 @@ FORMATS: dict[str, Format] = {
                 "y_test": Field("int64", (None,), rows="test"),
             },
             made_by="fmtwist prepare",
-            default_name="data.npz",
         ),
         Format(
             "embeddings",
@@ -72,13 +67,11 @@ FORMATS: dict[str, Format] = {
                 "split": Field("str", (None,), rows="rows"),
             },
             made_by="fmtwist embed",
-            default_name="embeddings.npz",
         ),
         Format(
             "clusters",
             {"labels": Field("int64", (None,))},
             made_by="fmtwist cluster",
-            default_name="clusters-kmeans.npz",
         ),
         Format(
             "coords",
@@ -88,7 +81,6 @@ FORMATS: dict[str, Format] = {
                 "split": Field("str", (None,), rows="rows", optional=True),  # as in the embeddings
             },
             made_by="fmtwist reduce",
-            default_name="coords-tsne.npz",
         ),
     )
 }

@@ -119,16 +119,12 @@ def download(folder: Path, progress: Progress | None = None, base_url: str | Non
         try:
             with urllib.request.urlopen(url, timeout=60) as resp:
                 total = int(resp.headers.get("Content-Length") or 0)
-
-                def copy(fh, resp=resp, total=total):
-                    while chunk := resp.read(1 << 16):
-                        fh.write(chunk)
-                        if progress:
-                            progress(len(chunk), total)
-
                 with artifacts.atomic_path(target) as tmp:
                     with open(tmp, "wb") as fh:
-                        copy(fh)
+                        while chunk := resp.read(1 << 16):
+                            fh.write(chunk)
+                            if progress:
+                                progress(len(chunk), total)
                     _, digest = read_idx(tmp, 3 if "images" in name else 1)
                     if digest != IDX_SHA256[name]:
                         raise DataError(f"{url}: checksum mismatch after download (SHA-256 {digest[:12]}…), file discarded")

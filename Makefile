@@ -72,10 +72,14 @@ $(ART)/clusters-dbscan.npz: $(ART)/embeddings.npz
 $(ART)/clusters-kmeans.npz: $(ART)/embeddings.npz
 	$(FMTWIST) cluster --method kmeans --seed $(SEED)
 
+# the 10 original categories, sought inside each mystery class
+$(ART)/clusters-kmeans-within.npz: $(ART)/embeddings.npz
+	$(FMTWIST) cluster --method kmeans --within-classes --pca 50 --seed $(SEED) --answer-key $(ART)/twist.json
+
 $(ART)/coords-%.npz: $(ART)/embeddings.npz
 	$(FMTWIST) reduce --method $* --seed $(SEED)
 
-CLUSTERS := $(ART)/clusters-dbscan.npz $(ART)/clusters-kmeans.npz
+CLUSTERS := $(ART)/clusters-dbscan.npz $(ART)/clusters-kmeans.npz $(ART)/clusters-kmeans-within.npz
 COORDS   := $(ART)/coords-tsne.npz $(ART)/coords-umap.npz $(ART)/coords-pca.npz
 
 $(ART)/figures.stamp: $(ART)/embeddings.npz $(CLUSTERS) $(COORDS)

@@ -7,13 +7,15 @@
    fresh numba cache folder: the first run compiles, the second must not.
 3. Peak memory (max RSS of the process) of `fmtwist cluster` with DBSCAN
    (--eps 45, the notebook's) and HDBSCAN on all 70,000 embeddings.
+4. ARI against the original categories (needs --answer-key): K-Means with 10
+   clusters on the t-SNE map, against clustering within each mystery class.
 
 Usage:
 
     nice .venv/bin/python bench/bench_cluster_reduce.py \\
         --embeddings artifacts/embeddings.npz --all artifacts/embeddings-all.npz --out bench/cluster_reduce.json
 
-Each part can be skipped (--skip tsne,umap,dbscan,hdbscan). Figures are
+Each part can be skipped (--skip tsne,umap,dbscan,hdbscan,categories). Figures are
 printed and written as JSON; nothing here is hard-coded.
 """
 
@@ -110,6 +112,27 @@ def bench_cluster(path: Path, method: str, extra: list[str], workdir: Path) -> d
     return result
 
 
+def bench_categories(path: Path, answer_key: Path, seed: int, workdir: Path) -> dict:
+    """Which settings separate the 10 original categories best (ARI)."""
+    log("t-SNE map for the category figures ...")
+    coords = workdir / "coords-tsne.npz"
+    measure(FMTWIST + ["reduce", "--method", "tsne", "--embeddings", str(path), "--out", str(coords), "--seed", str(seed), "-a", str(workdir), "--json"])
+    settings = {
+        "kmeans_k10_tsne": ["--method", "kmeans", "--k", "10", "--coords", str(coords)],
+        "kmeans_within_tsne": ["--method", "kmeans", "--within-classes", "--coords", str(coords)],
+        "kmeans_within_pca50": ["--method", "kmeans", "--within-classes", "--pca", "50"],
+        "ward_within_tsne": ["--method", "agglomerative", "--within-classes", "--coords", str(coords)],
+    }
+    out = {}
+    for name, extra in settings.items():
+        o = measure(FMTWIST + ["cluster", "--embeddings", str(path), "--answer-key", str(answer_key), "--seed", str(seed),
+                               "--out", str(workdir / f"clusters-{name}.npz"), "-a", str(workdir), "--json", *extra])["output"]
+        out[name] = {"args": extra, "n_clusters": o["n_clusters"], "ari_original": round(o["original"]["ari"], 4),
+                     "nmi_original": round(o["original"]["nmi"], 4), "accuracy_original": round(o["original"]["accuracy"], 4)}
+        log(f"  {name}: {out[name]}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--embeddings", type=Path, default=ROOT / "artifacts" / "embeddings.npz", help="the 10,000 test embeddings")
@@ -117,6 +140,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="also write the figures here (JSON)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: tsne, umap, dbscan, hdbscan")
+    parser.add_argument("--answer-key", type=Path, default=ROOT / "artifacts" / "twist.json", help="twist.json, for the category figures")
     parser.add_argument("--eps", default="45", help="DBSCAN eps for the 70,000-row run (default: the notebook's 45)")
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -137,6 +161,8 @@ def main() -> None:
             figures["dbscan_all"] = bench_cluster(args.all, "dbscan", ["--eps", args.eps, "--min-samples", "15"], workdir)
         if "hdbscan" not in skip:
             figures["hdbscan_all"] = bench_cluster(args.all, "hdbscan", ["--min-cluster-size", "100"], workdir)
+        if "categories" not in skip and args.answer_key.exists():
+            figures["categories"] = bench_categories(args.embeddings, args.answer_key, args.seed, workdir)
     text = json.dumps(figures, indent=2)
     print(text)
     if args.out:

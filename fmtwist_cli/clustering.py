@@ -328,7 +328,8 @@ def validate_params(method: str, n: int, params: dict[str, Any]) -> None:
             raise FmtwistError(f"eps must be a number greater than 0 or 'auto', got {eps}")
         _check_int("min_samples", params.get("min_samples"), 1)
     elif method in ("kmeans", "agglomerative"):
-        _check_int("k", params.get("k"), 1, n)
+        if params.get("k") != "auto":
+            _check_int("k", params.get("k"), 1, n)
         if method == "kmeans":
             _check_int("n_init", params.get("n_init"), 1)
     else:
@@ -363,6 +364,54 @@ def run(method: str, x: np.ndarray, params: dict[str, Any], progress: Progress |
     else:
         labels = agglomerative(x, params["k"])
     return Result(method, labels, params, info, time.perf_counter() - start)
+
+
+def category_units(class_size: int, total: int, n_categories: int = 10) -> int:
+    """How many categories' worth of images a class holds (at least 1).
+
+    Fashion-MNIST has as many images of every category (7,000: 6,000 train,
+    1,000 test), so a class merged from m categories holds m tenths of the
+    images: its size alone says how many clusters to look for inside it.
+    """
+    return max(1, int(round(class_size * n_categories / max(total, 1))))
+
+
+def run_within(
+    method: str, x: np.ndarray, classes: np.ndarray, params: dict[str, Any], progress: Progress | None = None
+) -> Result:
+    """Cluster each class's rows on their own and number the clusters class
+    by class (noise stays -1).
+
+    The mystery labels already tell apart categories that every clustering of
+    the whole set merges (in the default twist Pullover sits in another class
+    than Coat and Shirt, which look alike); what is left is to split each
+    class into the categories merged into it. For kmeans and agglomerative,
+    ``params["k"] == "auto"`` gives each class :func:`category_units` clusters.
+    """
+    classes = np.asarray(classes)
+    if classes.shape != (x.shape[0],):
+        raise FmtwistError(f"{classes.size} class labels for {x.shape[0]} rows")
+    values = np.unique(classes)
+    labels = np.full(x.shape[0], NOISE, dtype=np.int64)
+    per_class: dict[str, Any] = {}
+    start, offset = time.perf_counter(), 0
+    for i, c in enumerate(values):
+        rows = np.flatnonzero(classes == c)
+        p = dict(params)
+        if p.get("k") == "auto":
+            p["k"] = category_units(rows.size, x.shape[0])
+        if "k" in p:
+            p["k"] = min(p["k"], rows.size)
+        if "min_cluster_size" in p:
+            p["min_cluster_size"] = min(p["min_cluster_size"], max(2, rows.size))
+        step = None if progress is None else (lambda done, total, i=i: progress(i * total + done, len(values) * total))
+        result = run(method, x[rows], p, step)
+        found = result.labels >= 0
+        labels[rows[found]] = result.labels[found] + offset
+        n_found = int(result.labels.max()) + 1 if found.any() else 0
+        per_class[str(int(c))] = {"clusters": list(range(offset, offset + n_found)), "params": result.params, **result.info}
+        offset += n_found
+    return Result(method, labels, {**params, "within_classes": True}, {"per_class": per_class}, time.perf_counter() - start)
 
 
 # --------------------------------------------------------------------------

@@ -341,3 +341,78 @@ def test_dbscan_progress_runs_once_through_both_passes():
     clustering.run("dbscan", x, {"eps": 1.0, "min_samples": 3}, progress=lambda d, t: seen.append((d, t)))
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert seen[-1][0] == seen[-1][1] and {t for _, t in seen} == {seen[-1][1]}
+
+
+# --------------------------------------------------------------------------
+# clustering inside each mystery class
+
+
+def ten_categories(n_per: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ten well-separated 2-D groups (the categories), merged into 5 classes
+    the way the default twist merges them: points, categories, classes."""
+    rng = np.random.default_rng(seed)
+    categories = np.repeat(np.arange(10), n_per)
+    centres = np.c_[np.cos(np.arange(10)), np.sin(np.arange(10))] * 20
+    x = rng.normal(0, 0.5, (categories.size, 2)) + centres[categories]
+    classes = np.array([4, 2, 2, 3, 0, 1, 0, 4, 3, 4])[categories]
+    return x, categories, classes
+
+
+def test_category_units_reads_a_class_size_in_categories():
+    assert [clustering.category_units(n, 10_000) for n in (1000, 2000, 2265, 2939, 3000, 10)] == [1, 2, 2, 3, 3, 1]
+    assert clustering.category_units(0, 100) == 1  # an empty class still asks for one cluster
+
+
+@pytest.mark.parametrize("method,params", [
+    ("kmeans", {"k": "auto", "n_init": 3, "seed": 0}),
+    ("agglomerative", {"k": "auto"}),
+])
+def test_within_classes_finds_the_merged_categories(method, params):
+    x, categories, classes = ten_categories()
+    result = clustering.run_within(method, x, classes, params)
+    assert clustering.metrics(categories, result.labels)["ari"] == pytest.approx(1.0)
+    per_class = result.info["per_class"]
+    assert [len(per_class[str(c)]["clusters"]) for c in range(5)] == [2, 1, 2, 2, 3]
+    assert per_class["1"]["clusters"] == [2]  # numbered class by class
+    # every cluster lies inside one class
+    for c, part in per_class.items():
+        assert set(classes[np.isin(result.labels, part["clusters"])]) == {int(c)}
+
+
+def test_within_classes_keeps_noise_and_numbers_clusters_without_gaps():
+    x, categories, classes = ten_categories()
+    x = np.vstack([x, [[500.0, 500.0]]])  # one far outlier in class 0
+    classes = np.append(classes, 0)
+    result = clustering.run_within("dbscan", x, classes, {"eps": 2.0, "min_samples": 3})
+    assert result.labels[-1] == clustering.NOISE
+    assert sorted(set(result.labels[:-1].tolist())) == list(range(10))
+
+
+def test_within_classes_through_the_cli(run, art):
+    code, out, err = run("cluster", "--method", "kmeans", "--within-classes", "--seed", "0", "-a", art,
+                         "--answer-key", art / "twist.json", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    # 90 rows: class 0 holds 30 (3.3 categories' worth of 10), class 1 holds 60 (6.7)
+    assert [len(result["per_class"][c]["clusters"]) for c in ("0", "1")] == [3, 7]
+    assert result["params"]["within_classes"] is True
+    assert (art / "clusters-kmeans-within.npz").exists() and not (art / "clusters-kmeans.npz").exists()
+    assert result["mystery"]["homogeneity"] == pytest.approx(1.0)  # no cluster crosses a class
+    code, out, err = run("cluster", "--method", "kmeans", "--within-classes", "--k", "2", "--seed", "0", "-a", art,
+                         "--answer-key", art / "twist.json", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert [len(result["per_class"][c]["clusters"]) for c in ("0", "1")] == [2, 2]  # --k: that many in every class
+    assert result["original"]["homogeneity"] == pytest.approx(1.0)  # class 1's two groups found, class 0 cut in two
+    assert result["original"]["completeness"] < 1.0
+
+
+def test_within_classes_needs_mystery_labels(run, tmp_path):
+    path = write_embeddings(tmp_path / "art")
+    emb = artifacts.load(path, "embeddings")
+    del emb.arrays["labels"]
+    artifacts.save(artifacts.Artifact("embeddings", emb.arrays, {}), path)
+    code, out, err = run("cluster", "--within-classes", "-a", tmp_path / "art")
+    assert code == 1
+    assert err == f"error: --within-classes needs the mystery labels, and {path} has none\n"
+    assert not list((tmp_path / "art").glob("clusters-*"))

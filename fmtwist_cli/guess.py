@@ -164,7 +164,10 @@ class SubGroups:
     their nearest core point. ``typical[g]`` lists the positions (into the
     class's points) nearest group g's centre, most typical first.
     ``stability`` is the fraction of random halves of the class that show the
-    same number of groups (``counts_seen``).
+    same number of groups as the whole map (``counts_seen``, ``map_count``).
+    ``map_count`` is how many distinct groups the map shows; ``count`` differs
+    from it only when the class's size asked for another number (see
+    :func:`subgroups_per_class`): groups were then cut or joined to match.
     """
 
     count: int
@@ -175,6 +178,12 @@ class SubGroups:
     typical: list[np.ndarray]
     stability: float
     counts_seen: list[int]
+    map_count: int = 0
+    size_units: float | None = None  # the class's size in categories' worth of images, when that was used
+
+    @property
+    def fitted_to_size(self) -> bool:
+        return self.count != self.map_count
 
 
 def _standardise(points: np.ndarray) -> np.ndarray:
@@ -289,6 +298,32 @@ def _density_groups(points: np.ndarray, min_share: float, neighbours: int, valle
     return out
 
 
+def _fit_count(x: np.ndarray, labels: np.ndarray, target: int, seed: int) -> np.ndarray:
+    """Cut or join groups until there are ``target``: the largest group is cut
+    in two by K-Means; the smallest joins the group with the nearest centre."""
+    from sklearn.cluster import KMeans
+
+    labels = labels.copy()
+    while labels.max() + 1 < target:
+        sizes = np.bincount(labels)
+        biggest = int(sizes.argmax())
+        if sizes[biggest] < 2:
+            break
+        members = np.flatnonzero(labels == biggest)
+        halves = KMeans(2, n_init=10, random_state=seed).fit_predict(x[members])
+        labels[members[halves == 1]] = labels.max() + 1
+    while labels.max() + 1 > target:
+        sizes = np.bincount(labels)
+        smallest = int(sizes.argmin())
+        centres = np.array([np.median(x[labels == g], axis=0) for g in range(sizes.size)])
+        gap = np.linalg.norm(centres - centres[smallest], axis=1)
+        gap[smallest] = np.inf
+        labels[labels == smallest] = int(gap.argmin())
+        labels = np.unique(labels, return_inverse=True)[1]
+    order = np.argsort(-np.bincount(labels), kind="stable")
+    return np.argsort(order)[labels]
+
+
 def count_subgroups(
     points: np.ndarray,
     seed: int = 0,
@@ -296,6 +331,7 @@ def count_subgroups(
     neighbours: int = NEIGHBOURS,
     n_resamples: int = 10,
     n_typical: int = 16,
+    expected: int | None = None,
 ) -> SubGroups:
     """Count the distinct groups among one class's points (map coordinates).
 
@@ -304,7 +340,9 @@ def count_subgroups(
     separated by a real valley (:data:`VALLEY`); a class with no such split is
     one group. No labels are used. The count is checked on ``n_resamples``
     random halves of the points: ``stability`` says how often a half shows the
-    same number.
+    same number. With ``expected``, groups are then cut or joined
+    (:func:`_fit_count`) until there are that many; ``map_count`` keeps what the
+    map showed.
     """
     points = np.asarray(points, dtype=np.float64)
     if points.ndim != 2 or len(points) == 0:
@@ -326,6 +364,10 @@ def count_subgroups(
         nearest = NearestNeighbors(n_neighbors=1).fit(x[core]).kneighbors(x[~core], return_distance=False)[:, 0]
         labels = labels.copy()
         labels[~core] = labels[core][nearest]
+    map_count = count
+    if expected is not None and expected != count and len(x) >= expected:
+        labels = _fit_count(x, labels, expected, seed)
+        count = int(labels.max()) + 1
     centres, typical, sizes = [], [], []
     for g in range(count):
         members = np.flatnonzero(labels == g)
@@ -335,8 +377,8 @@ def count_subgroups(
         centres.append(centre)
         typical.append(members[order[:n_typical]])
         sizes.append(int(members.size))
-    stability = float(np.mean([s == count for s in seen])) if seen else 1.0
-    return SubGroups(count, labels, core, sizes, np.array(centres).reshape(-1, points.shape[1]), typical, stability, seen)
+    stability = float(np.mean([s == map_count for s in seen])) if seen else 1.0
+    return SubGroups(count, labels, core, sizes, np.array(centres).reshape(-1, points.shape[1]), typical, stability, seen, map_count)
 
 
 # Fashion-MNIST has as many images of every category, so a sub-group standing
@@ -353,11 +395,39 @@ def group_floor(class_size: int, total: int, n_classes: int) -> float:
     return min(1.0, max(min_group_share(n_classes), HALF_CATEGORY * category / max(class_size, 1)))
 
 
-def subgroups_per_class(coords: np.ndarray, labels: np.ndarray, n_classes: int | None = None, seed: int = 0, **kwargs) -> list[SubGroups]:
+# Sizes count categories only when the data are balanced: every class within
+# this many categories' worth of images of a whole number.
+BALANCED = 0.25
+
+
+def size_units(class_sizes: list[int] | np.ndarray) -> np.ndarray | None:
+    """Each class's size in categories' worth of images (Fashion-MNIST has as
+    many images of every category), or None when the sizes are not close to
+    whole numbers of categories, so do not count them (a subset, other data)."""
+    sizes = np.asarray(class_sizes, dtype=np.float64)
+    units = sizes * N_CATEGORIES / max(sizes.sum(), 1.0)
+    if units.size == 0 or np.abs(units - np.round(units)).max() > BALANCED or np.round(units).min() < 1:
+        return None
+    return units
+
+
+def subgroups_per_class(
+    coords: np.ndarray, labels: np.ndarray, n_classes: int | None = None, seed: int = 0, use_sizes: bool = True, **kwargs
+) -> list[SubGroups]:
     """:func:`count_subgroups` for every mystery class, the smallest group
     given by :func:`group_floor` unless ``min_share`` is passed; ``typical``
-    and ``labels`` index that class's points in the order they appear."""
+    and ``labels`` index that class's points in the order they appear.
+
+    Two label-free kinds of evidence make the count. The map shows the
+    distinct groups (``map_count``). The class's size counts its categories
+    (:func:`size_units`): a class merged from two categories holds two
+    categories' worth of images whatever the network made of them. When
+    ``use_sizes`` and the sizes are balanced, the groups are cut or joined to
+    that number, so categories that look alike to the network (one group on
+    the map) still get a sub-group each; ``fitted_to_size`` marks those classes.
+    """
     labels, k = _check_labels(labels, len(coords), n_classes)
+    units = size_units(np.bincount(labels, minlength=k)) if use_sizes else None
     out = []
     for c in range(k):
         members = np.flatnonzero(labels == c)
@@ -365,7 +435,10 @@ def subgroups_per_class(coords: np.ndarray, labels: np.ndarray, n_classes: int |
             raise FmtwistError(f"mystery class {c} has no images on the map")
         share = kwargs.get("min_share", group_floor(members.size, len(labels), k))
         rest = {key: v for key, v in kwargs.items() if key != "min_share"}
-        out.append(count_subgroups(np.asarray(coords)[members], seed=seed + c, min_share=share, **rest))
+        expected = None if units is None else int(round(units[c]))
+        found = count_subgroups(np.asarray(coords)[members], seed=seed + c, min_share=share, expected=expected, **rest)
+        found.size_units = None if units is None else float(units[c])
+        out.append(found)
     return out
 
 
@@ -373,13 +446,19 @@ def subgroups_per_class(coords: np.ndarray, labels: np.ndarray, n_classes: int |
 # scoring against the answer key
 
 
-def score(merge_map: MergeMap, subgroup_counts: list[int] | None, answer_mapping: list[int] | np.ndarray) -> dict:
+def score(
+    merge_map: MergeMap,
+    subgroup_counts: list[int] | None,
+    answer_mapping: list[int] | np.ndarray,
+    map_counts: list[int] | None = None,
+) -> dict:
     """Compare a guess with the truth (``twist.json``'s ``mapping_by_index``).
 
     Class numbers are the mystery labels themselves, so no matching is needed:
     a category is right when it is placed in the class it was merged into; a
     class's sub-group count is right when it equals the number of categories
-    merged into that class.
+    merged into that class (``map_counts``, when given, are scored the same
+    way: what the map alone showed).
     """
     truth = np.asarray(answer_mapping, dtype=np.int64)
     if truth.shape != (N_CATEGORIES,):
@@ -406,6 +485,11 @@ def score(merge_map: MergeMap, subgroup_counts: list[int] | None, answer_mapping
             {"class": c, "subgroups": int(n), "categories_merged": int(merged[c]), "right": int(n) == int(merged[c])}
             for c, n in enumerate(subgroup_counts)
         ]
+        if map_counts is not None:
+            for row, n in zip(per_class, map_counts):
+                row["map_groups"] = int(n)
+                row["map_right"] = int(n) == row["categories_merged"]
+            out["map_subgroups_right"] = sum(row["map_right"] for row in per_class)
         out["subgroups_right"] = sum(row["right"] for row in per_class)
         out["classes_total"] = len(per_class)
         out["per_class"] = per_class

@@ -259,7 +259,52 @@ def test_a_style_within_one_category_is_not_a_sub_group():
     points = np.vstack([style_a, style_b, *others])
     labels = np.array([0] * 200 + [1] * 1800)
     assert guess.count_subgroups(points[:200]).count == 2  # the map does show two islands...
-    found = guess.subgroups_per_class(points, labels)
+    found = guess.subgroups_per_class(points, labels, use_sizes=False)  # the map alone
     assert [f.count for f in found] == [1, 3]  # ...but neither holds half a category's worth of images
     assert guess.group_floor(200, 2000, 2) == pytest.approx(0.5)
     assert guess.group_floor(1800, 2000, 2) == pytest.approx(0.1)
+
+
+def test_size_units_count_categories_only_in_balanced_data():
+    assert guess.size_units([2000, 1000, 2000, 2000, 3000]).tolist() == [2, 1, 2, 2, 3]
+    assert guess.size_units([2100, 950, 1950, 2000, 3000]) is not None  # within a quarter of a category
+    assert guess.size_units([1500, 1000, 2000, 2500, 3000]) is None  # 1.5 categories: not balanced
+    assert guess.size_units([9990, 10]) is None  # a class under one category's worth
+
+
+def test_a_class_of_two_lookalike_categories_is_cut_to_its_size():
+    # The default twist's class sizes (2, 1, 2, 2, 3 categories of 150 images),
+    # each category an island, except class 0: its two categories form one
+    # round blob, as Coat and Shirt do on the custom network's map.
+    points, labels = blobs([2, 1, 2, 2, 3], per_group=150)
+    rng = np.random.default_rng(8)
+    points[labels == 0] = rng.standard_normal((300, 2))
+    found = guess.subgroups_per_class(points, labels)
+    assert [f.count for f in found] == [2, 1, 2, 2, 3]
+    assert [f.map_count for f in found] == [1, 1, 2, 2, 3]
+    assert [f.fitted_to_size for f in found] == [True, False, False, False, False]
+    assert [f.size_units for f in found] == pytest.approx([2, 1, 2, 2, 3])
+    cut = found[0]
+    assert sum(cut.sizes) == 300 and min(cut.sizes) > 100  # cut near the middle
+    assert len(cut.typical) == 2 and cut.stability == 1.0  # every half of the blob shows one group too
+    # the map alone keeps the blob whole
+    assert [f.count for f in guess.subgroups_per_class(points, labels, use_sizes=False)] == [1, 1, 2, 2, 3]
+
+
+def test_groups_beyond_the_size_are_joined_nearest_first():
+    # one category's worth of images drawn as three islands, two of them close together
+    rng = np.random.default_rng(9)
+    one = np.vstack([rng.standard_normal((150, 2)), np.array([8.0, 0]) + rng.standard_normal((150, 2)),
+                     np.array([60.0, 0]) + rng.standard_normal((200, 2))])
+    found = guess.count_subgroups(one, min_share=0.2, expected=1)
+    assert (found.map_count, found.count, found.sizes) == (3, 1, [500])
+    two = guess.count_subgroups(one, min_share=0.2, expected=2)
+    assert sorted(two.sizes) == [200, 300]  # the two close islands joined first
+
+
+def test_score_counts_the_map_apart():
+    merge = guess.MergeMap(np.array(twist.SEED_MAPPING), np.ones(10), np.eye(5)[list(twist.SEED_MAPPING)])
+    result = guess.score(merge, [2, 1, 2, 2, 3], twist.SEED_MAPPING, map_counts=[1, 1, 2, 2, 3])
+    assert (result["subgroups_right"], result["map_subgroups_right"]) == (5, 4)
+    assert result["per_class"][0] == {"class": 0, "subgroups": 2, "categories_merged": 2, "right": True,
+                                      "map_groups": 1, "map_right": False}

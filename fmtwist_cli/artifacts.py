@@ -11,11 +11,14 @@ crash never leaves a half-written file. Commands never call ``np.load`` or
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
+import platform
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -125,10 +128,29 @@ def _ensure_folder(path: Path) -> None:
         raise ArtifactError(f"cannot write {path}: it is a folder")
 
 
+def check_writable(*paths: str | os.PathLike) -> None:
+    """Raise the error writing each path would raise about its folder, before
+    anything is written: a command that writes several files checks them all
+    first, so that a bad output path leaves every file as it was."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            raise ArtifactError(f"cannot write {path}: it is a folder")
+        existing = next(p for p in [path.parent, *path.parent.parents] if p.exists())
+        if not existing.is_dir():
+            raise ArtifactError(f"cannot write {path}: {existing} is a file, not a folder")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ArtifactError(f"cannot write {path}: {existing} is not writable")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same suffix); rename it onto
-    ``path`` only when the block finishes without an exception."""
+    ``path`` only when the block finishes without an exception.
+
+    The temporary file is removed on any exception, Ctrl-C included; only a
+    process killed outright (SIGKILL, power loss) can leave one behind, as a
+    hidden ``.NAME.*.tmp.SUFFIX`` that nothing reads and no artifact pattern
+    matches (tests/test_safety.py)."""
     path = Path(path)
     _ensure_folder(path)
     try:
@@ -233,6 +255,22 @@ def _check_semantics(artifact: Artifact, where: str) -> None:
                 raise ArtifactError(f"{where}: {split} labels outside 0..{k - 1}")
 
 
+# A fixed date in every zip entry (np.savez stamps the current time): the same
+# arrays and metadata give the same bytes, so the SHA-256 that provenance
+# records names the content, and running a step again changes nothing.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _write_npz(fh: Any, arrays: dict[str, np.ndarray]) -> None:
+    """What np.savez writes (stored, not compressed), minus the timestamps."""
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for key, arr in arrays.items():
+            entry = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_DATE)
+            entry.external_attr = 0o644 << 16
+            with zf.open(entry, "w", force_zip64=True) as out:
+                np.lib.format.write_array(out, np.asanyarray(arr), allow_pickle=False)
+
+
 def save(artifact: Artifact, path: str | os.PathLike) -> Path:
     """Validate and atomically write an artifact as ``.npz``."""
     path = Path(path)
@@ -240,10 +278,14 @@ def save(artifact: Artifact, path: str | os.PathLike) -> Path:
     meta = {"kind": artifact.kind, "fmtwist_version": __version__, **artifact.meta}
     arrays = dict(artifact.arrays)
     arrays["meta"] = np.array(json.dumps(meta))
-    write_bytes(path, lambda fh: np.savez(fh, **arrays))
+    write_bytes(path, lambda fh: _write_npz(fh, arrays))
     artifact.path = path
     artifact.meta = meta
     return path
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _check_readable(path: Path, what: str, made_by: str | None = None) -> None:
@@ -251,22 +293,28 @@ def _check_readable(path: Path, what: str, made_by: str | None = None) -> None:
         hint = f" (run `{made_by}` first)" if made_by else ""
         raise ArtifactError(f"{what} not found: {path}{hint}")
     if path.is_dir():
-        raise ArtifactError(f"{path} is a folder, expected a {what}")
+        raise ArtifactError(f"{path} is a folder, expected {_a(what)}")
 
 
 def read_npz(path: str | os.PathLike, what: str = "npz file") -> dict[str, np.ndarray]:
     """Read every array of an ``.npz`` without ever unpickling."""
     path = Path(path)
     _check_readable(path, what)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise ArtifactError(f"{path} holds Python objects, which fmtwist never loads (pickle is unsafe)") from None
-        raise ArtifactError(f"{path} is not a valid {what}: {exc}") from None
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
-        raise ArtifactError(f"{path} is not a valid {what} (corrupt or truncated: {exc})") from None
+    # Opened here, not by np.load, so that it is closed whatever goes wrong.
+    with open(path, "rb") as fh:
+        # np.load would take anything else for a pickle or a lone .npy array
+        if fh.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+            raise ArtifactError(f"{path} is not a valid {what} (not an .npz archive)")
+        fh.seek(0)
+        try:
+            with np.load(fh, allow_pickle=False) as npz:
+                return {key: npz[key] for key in npz.files}
+        except ValueError as exc:
+            if "pickle" in str(exc):
+                raise ArtifactError(f"{path} holds Python objects, which fmtwist never loads (pickle is unsafe)") from None
+            raise ArtifactError(f"{path} is not a valid {what}: {exc}") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
+            raise ArtifactError(f"{path} is not a valid {what} (corrupt or truncated: {exc})") from None
 
 
 def load(path: str | os.PathLike, kind: str) -> Artifact:
@@ -284,7 +332,7 @@ def load(path: str | os.PathLike, kind: str) -> Artifact:
         raise ArtifactError(f"{path} has corrupt metadata") from None
     if not isinstance(meta, dict) or meta.get("kind") != kind:
         found = meta.get("kind") if isinstance(meta, dict) else None
-        raise ArtifactError(f"{path} is a {found or 'unknown'} file, expected a {kind} file made by `{fmt.made_by}`")
+        raise ArtifactError(f"{path} is {_a(found or 'unknown')} file, expected {_a(kind)} file made by `{fmt.made_by}`")
     artifact = Artifact(kind, arrays, meta, path)
     validate(artifact, str(path))
     return artifact
@@ -353,15 +401,147 @@ def load_history(path: str | os.PathLike) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------
-# describing any artifact (`fmtwist info`)
+# provenance: what each artifact was made from
+#
+# Every artifact fmtwist writes carries a "provenance" entry: the SHA-256 of
+# each input file (by role: "data", "embeddings", "model", ...), the seed and
+# the versions of fmtwist and its main libraries. Commands that take linked
+# inputs compare the recorded hashes with the files they were given and
+# refuse a mismatch. Nothing in it depends on the clock, so the same inputs
+# give the same provenance.
+
+LIBRARIES = ("numpy", "scipy", "scikit-learn", "tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "umap-learn")
+# Import name differs from the distribution for some; tensorflow comes as tensorflow-cpu too.
+_DISTRIBUTIONS = {"tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos")}
+# How a role reads in an error message.
+ROLE_NOUNS = {
+    "data": "data.npz",
+    "embeddings": "embeddings file",
+    "coords": "map (coords file)",
+    "model": "ONNX model",
+    "keras": "Keras model",
+    "answer_key": "answer key",
+}
+
+_sha_cache: dict[tuple, str] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def versions() -> dict[str, str]:
+    """fmtwist's, Python's and the main libraries' versions (those installed),
+    read from the package metadata: nothing is imported."""
+    from importlib import metadata
+
+    found = {"fmtwist": __version__, "python": platform.python_version()}
+    for name in LIBRARIES:
+        for dist in _DISTRIBUTIONS.get(name, (name,)):
+            try:
+                found[name] = metadata.version(dist)
+                break
+            except metadata.PackageNotFoundError:
+                continue
+    return found
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """SHA-256 of a file, remembered per (file, size, modification time) so a
+    large input is read once per process."""
+    path = Path(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _sha_cache:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+        _sha_cache[key] = digest.hexdigest()
+    return _sha_cache[key]
+
+
+def input_entry(path: str | os.PathLike) -> dict[str, str]:
+    return {"path": str(path), "sha256": file_sha256(path)}
+
+
+def provenance(inputs: dict[str, str | os.PathLike | None], seed: int | None = None) -> dict[str, Any]:
+    """The provenance entry of a new artifact: each input file (None: not
+    used) with its SHA-256, the seed and the library versions."""
+    return {
+        "inputs": {role: input_entry(path) for role, path in inputs.items() if path is not None},
+        "seed": seed,
+        "versions": versions(),
+    }
+
+
+def provenance_of(meta: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The provenance recorded in an artifact's metadata (ONNX metadata holds
+    it as a JSON string), or None for files made without it."""
+    prov = meta.get("provenance") if isinstance(meta, dict) else None
+    if isinstance(prov, str):
+        try:
+            prov = json.loads(prov)
+        except json.JSONDecodeError:
+            return None
+    return prov if isinstance(prov, dict) else None
+
+
+def recorded_input(meta: dict[str, Any] | None, role: str) -> dict[str, str] | None:
+    prov = provenance_of(meta)
+    inputs = prov.get("inputs") if prov else None
+    entry = inputs.get(role) if isinstance(inputs, dict) else None
+    return entry if isinstance(entry, dict) and isinstance(entry.get("sha256"), str) else None
+
+
+def _made(made: Any) -> tuple[Any, dict[str, Any]]:
+    """(path, meta) of an Artifact, or of anything else that has both (an
+    opened ONNX model), or the pair itself (a JSON file)."""
+    if isinstance(made, tuple):
+        return made
+    return made.path, made.meta
+
+
+def _remake(made: Any) -> str:
+    kind = getattr(made, "kind", None)
+    return f"run `{FORMATS[kind].made_by}` again" if kind in FORMATS else "make it again"
+
+
+def input_mismatch(made: Any, role: str, path: str | os.PathLike | None) -> tuple[str, str] | None:
+    """(recorded, actual) SHA-256 when ``made`` records another file than
+    ``path`` as its ``role`` input; None when they match or nothing is recorded."""
+    entry = recorded_input(_made(made)[1], role)
+    if entry is None or path is None:
+        return None
+    actual = file_sha256(path)
+    return None if entry["sha256"] == actual else (entry["sha256"], actual)
+
+
+def check_made_from(made: Any, role: str, path: str | os.PathLike | None, remake: str | None = None) -> None:
+    """Refuse ``path`` as the ``role`` input of ``made`` when ``made`` records
+    another file's SHA-256 for that role. Files without provenance (older
+    ones, hand-made ones) pass: the row checks are all there is for them."""
+    mismatch = input_mismatch(made, role, path)
+    if mismatch is not None:
+        noun = ROLE_NOUNS.get(role, role)
+        raise ArtifactError(
+            f"{_made(made)[0]} was made from a different {noun} (sha256 {mismatch[0][:12]}…) than {path} "
+            f"(sha256 {mismatch[1][:12]}…): {remake or _remake(made)}"
+        )
+
+
+def check_same_input(a: Any, b: Any, role: str, remake: str) -> None:
+    """Refuse two artifacts that record different files for the same role
+    (a map and a clustering of different embeddings)."""
+    (a_path, a_meta), (b_path, b_meta) = _made(a), _made(b)
+    ea, eb = recorded_input(a_meta, role), recorded_input(b_meta, role)
+    if ea is not None and eb is not None and ea["sha256"] != eb["sha256"]:
+        noun = ROLE_NOUNS.get(role, role)
+        raise ArtifactError(
+            f"{a_path} and {b_path} were not made from the same {noun} "
+            f"(sha256 {ea['sha256'][:12]}… vs {eb['sha256'][:12]}…): {remake}"
+        )
+
+
+# --------------------------------------------------------------------------
+# describing any artifact (`fmtwist info`)
 
 
 def _describe_onnx(path: Path) -> dict[str, Any]:
@@ -394,11 +574,39 @@ def _describe_keras(path: Path) -> dict[str, Any]:
         "name": config.get("config", {}).get("name"),
         "layers": [f"{layer.get('config', {}).get('name')} ({layer.get('class_name')})" for layer in layers],
         "meta": meta,
+        **_keras_provenance(path),
     }
 
 
+def _keras_provenance(path: Path) -> dict[str, Any]:
+    """A .keras file cannot hold fmtwist's metadata; the history written with
+    it can, and names the model by SHA-256 (history-X.json beside model-X.keras)."""
+    name = path.stem[len("model-"):] if path.stem.startswith("model-") else path.stem
+    hist_path = path.with_name(f"history-{name}.json")
+    try:
+        hist = load_history(hist_path)
+    except ArtifactError:
+        return {}
+    made = hist.get("keras_model")
+    if not isinstance(made, dict) or made.get("sha256") != file_sha256(path) or provenance_of(hist) is None:
+        return {}
+    return {"provenance": provenance_of(hist), "provenance_from": str(hist_path)}
+
+
+def _meta_object(meta_arr: np.ndarray | None) -> dict[str, Any]:
+    """An npz's meta entry as a dict; {} when it is missing or not a JSON object."""
+    if meta_arr is None or meta_arr.dtype.kind != "U" or meta_arr.ndim != 0:
+        return {}
+    try:
+        meta = json.loads(str(meta_arr))
+    except json.JSONDecodeError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def describe(path: str | os.PathLike) -> dict[str, Any]:
-    """What an artifact is: its kind, metadata and array shapes."""
+    """What an artifact is: its kind, metadata, provenance (None for files
+    made without it) and array shapes."""
     path = Path(path)
     _check_readable(path, "file")
     info: dict[str, Any] = {"path": str(path), "bytes": path.stat().st_size, "sha256": file_sha256(path)}
@@ -406,21 +614,27 @@ def describe(path: str | os.PathLike) -> dict[str, Any]:
     if suffix == ".npz":
         arrays = read_npz(path, "npz file")
         meta_arr = arrays.pop("meta", None)
-        meta = json.loads(str(meta_arr)) if meta_arr is not None and meta_arr.dtype.kind == "U" else {}
+        meta = _meta_object(meta_arr)
         info["kind"] = meta.get("kind", "npz (not made by fmtwist)")
+        info["provenance"] = provenance_of(meta)
+        meta.pop("provenance", None)
         info["meta"] = meta
         info["arrays"] = {k: {"dtype": str(v.dtype), "shape": list(v.shape)} for k, v in arrays.items()}
     elif suffix == ".json":
         obj = load_json(path)
         info["kind"] = obj.get("kind", "json") if isinstance(obj, dict) else "json"
         if isinstance(obj, dict):
-            info["meta"] = {k: v for k, v in obj.items() if k not in ("original_labels", "epochs")}
+            info["provenance"] = provenance_of(obj)
+            info["meta"] = {k: v for k, v in obj.items() if k not in ("original_labels", "epochs", "provenance")}
             if "epochs" in obj:
-                info["meta"]["epochs"] = len(obj["epochs"])
+                info["meta"]["epochs"] = len(obj["epochs"]) if isinstance(obj["epochs"], list) else obj["epochs"]
     elif suffix == ".onnx":
         info.update(_describe_onnx(path))
+        info["provenance"] = provenance_of(info["meta"])
+        info["meta"].pop("provenance", None)
     elif suffix == ".keras":
         info.update(_describe_keras(path))
     else:
         raise ArtifactError(f"{path}: unknown artifact type (expected .npz, .json, .onnx or .keras)")
+    info.setdefault("provenance", None)
     return info

@@ -17,7 +17,7 @@ class Prepared:
     answer_key: dict | None  # None when the source carries mystery labels already
 
 
-def build(raw: sources.RawData, twist: Twist | None) -> Prepared:
+def build(raw: sources.RawData, twist: Twist | None, seed: int | None = None) -> Prepared:
     """Apply the twist to a source with original categories (CSV has none)."""
     if raw.original:
         assert twist is not None
@@ -30,7 +30,8 @@ def build(raw: sources.RawData, twist: Twist | None) -> Prepared:
     data = artifacts.Artifact(
         "data",
         {"x_train": raw.x_train, "y_train": y_train, "x_test": raw.x_test, "y_test": y_test},
-        {"n_classes": n_classes, "source": raw.description, "twist": twist_name, "has_answer_key": key is not None},
+        {"n_classes": n_classes, "source": raw.description, "twist": twist_name, "has_answer_key": key is not None,
+         "provenance": artifacts.provenance({**raw.files, "twist": twist.path if twist else None}, seed)},
     )
     return Prepared(data, key)
 
@@ -45,6 +46,10 @@ def save(prepared: Prepared, data_path: Path, key_path: Path) -> None:
     """Write data.npz, then the answer key (or remove a stale one)."""
     artifacts.save(prepared.data, data_path)
     if prepared.answer_key is not None:
-        artifacts.save_answer_key(key_path, prepared.answer_key)
+        # The key records the data.npz it belongs to, so `train --labels original`
+        # and `report --answer-key` can refuse a key of another puzzle.
+        prov = prepared.data.meta.get("provenance") or artifacts.provenance({})
+        prov = {**prov, "inputs": {**prov["inputs"], "data": artifacts.input_entry(data_path)}}
+        artifacts.save_answer_key(key_path, {**prepared.answer_key, "provenance": prov})
     else:
         key_path.unlink(missing_ok=True)

@@ -56,16 +56,63 @@ def session(onnx_path: Path, threads: int | None = None) -> Any:
         raise ArtifactError(f"{path} is a folder, expected an ONNX model file")
     if threads is not None and threads < 1:
         raise FmtwistError(f"--threads must be at least 1 (got {threads})")
+    model_bytes = checked_onnx(path)
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.inter_op_num_threads = 1
     if threads is not None:
         options.intra_op_num_threads = threads
     try:
-        return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        # From the checked bytes, not the path: what runs is what was checked.
+        return ort.InferenceSession(model_bytes, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/InvalidGraph
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ArtifactError(f"{path} is not a valid ONNX model ({reason[:200]})") from None
+        raise ArtifactError(f"{path} is not a valid ONNX model ({_reason(exc)})") from None
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _tensors(graph: Any) -> Any:
+    """Every tensor a graph holds: initializers and constants, subgraphs included."""
+    yield from graph.initializer
+    for sparse in graph.sparse_initializer:
+        yield from (sparse.values, sparse.indices)
+    yield from _node_tensors(graph.node)
+
+
+def _node_tensors(nodes: Any) -> Any:
+    for node in nodes:
+        for attr in node.attribute:
+            yield attr.t
+            yield from attr.tensors
+            for sub in (attr.g, *attr.graphs):
+                yield from _tensors(sub)
+
+
+def checked_onnx(path: Path) -> bytes:
+    """The file's bytes, once onnx.checker accepts them and no tensor refers to
+    another file (fmtwist's models are self-contained; a crafted model could
+    otherwise read any file as its weights). Raises ArtifactError."""
+    import onnx
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArtifactError(f"cannot read {path} ({exc.strerror})") from None
+    try:
+        model = onnx.load_from_string(data)
+        # before the checker, which itself looks at the files external data names
+        tensors = [*_tensors(model.graph), *(t for f in model.functions for t in _node_tensors(f.node))]
+        external = any(t.data_location == onnx.TensorProto.EXTERNAL or t.external_data for t in tensors)
+        if not external:
+            onnx.checker.check_model(model)
+    except Exception as exc:  # protobuf's DecodeError, onnx's ValidationError, ...
+        raise ArtifactError(f"{path} is not a valid ONNX model ({_reason(exc)})") from None
+    if external:
+        raise ArtifactError(f"{path} refers to external data files, which fmtwist models never do; refusing to load it")
+    return data
 
 
 def _dims(shape: list[Any]) -> list[Any]:
@@ -208,6 +255,8 @@ def embed(
         raise ArtifactError(
             f"{info.path} predicts {info.n_classes} {what} but {data_path} has {k} mystery classes; export a model trained on this data"
         )
+    if info.labels == "mystery":  # its classes are the puzzle of the data it learned from
+        artifacts.check_made_from(info, "data", data_path, "pass the data.npz it was trained on (--data), or train and export a model on this one")
     images, labels, index, names = select(data, split)
     out = run(info, images, batch_size, progress)
     pred = out["probs"].argmax(axis=1).astype(np.int64) if len(images) else np.empty(0, np.int64)
@@ -222,5 +271,6 @@ def embed(
         "split": split,
         "accuracy": result["accuracy"],
         "batch_size": batch_size,
+        "provenance": artifacts.provenance({"model": info.path, "data": data_path}),
     }
     return artifacts.Artifact("embeddings", arrays, meta), result

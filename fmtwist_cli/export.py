@@ -10,6 +10,7 @@ a sample; the file is only written when both pass.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,45 @@ def to_onnx(head: Any) -> Any:
     return proto
 
 
+def stable_names(proto: Any) -> Any:
+    """Rename the graph's nodes and inner tensors in order of use, and order
+    the weights the same way. tf2onnx names them after TensorFlow's scopes,
+    which count up differently from run to run; renamed, the same model
+    exports to the same bytes (and the same SHA-256 in provenance)."""
+    graph = proto.graph
+    if any(attr.type in (attr.GRAPH, attr.GRAPHS) for node in graph.node for attr in node.attribute):
+        return proto  # subgraphs may refer to outer names: leave them be
+    keep = {v.name for v in graph.input} | {v.name for v in graph.output}
+    names: dict[str, str] = {}
+    graph.doc_string = "converted from a Keras model by tf2onnx"  # it named the traced function, numbered per process
+
+    def name(old: str) -> str:
+        return old if not old or old in keep else names.setdefault(old, f"t{len(names)}")
+
+    for i, node in enumerate(graph.node):
+        node.name = f"{node.op_type}_{i}"
+        node.input[:] = [name(n) for n in node.input]
+        node.output[:] = [name(n) for n in node.output]
+    for tensor in graph.initializer:
+        tensor.name = name(tensor.name)
+    for info in graph.value_info:
+        info.name = name(info.name)
+    # tf2onnx calls each unknown dimension unk__<counter>; the first of every
+    # input and output is the batch of images.
+    dims: dict[str, str] = {}
+    for info in [*graph.input, *graph.output, *graph.value_info]:
+        for i, dim in enumerate(info.type.tensor_type.shape.dim):
+            if dim.dim_param.startswith("unk__"):
+                dim.dim_param = "N" if i == 0 and info.name in keep else dims.setdefault(dim.dim_param, f"d{len(dims)}")
+    weights = sorted(graph.initializer, key=lambda t: int(t.name[1:]) if t.name[1:].isdigit() else -1)
+    copies = [type(t)() for t in weights]
+    for copy, tensor in zip(copies, weights):
+        copy.CopyFrom(tensor)
+    del graph.initializer[:]
+    graph.initializer.extend(copies)
+    return proto
+
+
 def metadata(arch: str, labels: str, n_classes: int, layer: str, embedding_dim: int, source: Path) -> dict[str, str]:
     return {
         "fmtwist_kind": "model",
@@ -97,17 +137,38 @@ def sample_images(data_path: Path | None, n: int = SAMPLE, seed: int = 0) -> tup
     return rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8), f"{n} random images"
 
 
-def _model_identity(model: Any, model_file: Path) -> tuple[str, str]:
-    """Architecture and label kind, from the history beside the model or the name."""
+def _history_of(model_file: Path) -> dict[str, Any] | None:
+    """The history beside the model, unless it records another model's SHA-256
+    (a later training run that did not finish writing, a file copied in)."""
     hist_file = training.history_path_for(model_file)
-    if hist_file.is_file():
-        try:
-            hist = artifacts.load_history(hist_file)
-            return str(hist["arch"]), str(hist["labels"])
-        except ArtifactError:
-            pass
+    if not hist_file.is_file():
+        return None
+    try:
+        hist = artifacts.load_history(hist_file)
+    except ArtifactError:
+        return None
+    made = hist.get("keras_model")
+    if isinstance(made, dict) and made.get("sha256") != artifacts.file_sha256(model_file):
+        return None
+    return hist
+
+
+def _model_identity(model: Any, model_file: Path, hist: dict[str, Any] | None) -> tuple[str, str]:
+    """Architecture and label kind, from the history beside the model or the name."""
+    if hist is not None:
+        return str(hist["arch"]), str(hist["labels"])
     arch, labels = training.arch_labels_from_name(model_file)
     return (model.name if model.name in models.ARCHITECTURES else arch), labels
+
+
+def model_provenance(model_file: Path, hist: dict[str, Any] | None) -> dict[str, Any]:
+    """The .keras file's SHA-256, plus what it was trained on and the seed, as
+    its history recorded them (only a history that names this very file)."""
+    trained = artifacts.provenance_of(hist) if hist is not None and isinstance(hist.get("keras_model"), dict) else None
+    prov = artifacts.provenance({"keras": model_file}, trained.get("seed") if trained else None)
+    if trained and isinstance(trained.get("inputs"), dict):
+        prov["inputs"].update(trained["inputs"])
+    return prov
 
 
 def export(model_file: Path, out: Path | None = None, layer: str = models.DEFAULT_LAYER, data_path: Path | None = None, tolerance: float = TOLERANCE) -> ExportResult:
@@ -120,11 +181,13 @@ def export(model_file: Path, out: Path | None = None, layer: str = models.DEFAUL
     out = Path(out) if out is not None else onnx_path_for(model_file)
     model = training.load_model(model_file)
     head = two_headed(model, layer, str(model_file))
-    arch, labels = _model_identity(model, model_file)
+    hist = _history_of(model_file)
+    arch, labels = _model_identity(model, model_file, hist)
     n_classes = int(model.outputs[0].shape[-1])
     embedding_dim = int(np.prod(model.get_layer(layer).output.shape[1:]))
-    proto = to_onnx(head)
+    proto = stable_names(to_onnx(head))
     meta = metadata(arch, labels, n_classes, layer, embedding_dim, model_file)
+    meta["provenance"] = json.dumps(model_provenance(model_file, hist))
     for key, value in meta.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value

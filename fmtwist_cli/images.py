@@ -80,6 +80,9 @@ def collect(
             raise ArtifactError("a clusters file needs its embeddings.npz (run `fmtwist embed` first)")
         n = data["y_test"].shape[0]
         return Collection(data, np.arange(n), np.full(n, "test"), data["y_test"], None, None, None)
+    artifacts.check_made_from(embeddings, "data", data.path, "pass the data.npz it was made from (--data), or run `fmtwist embed` again")
+    if clusters is not None:
+        artifacts.check_made_from(clusters, "embeddings", embeddings.path, "pass the embeddings it was made from (--embeddings), or run `fmtwist cluster` again")
     index, split = embeddings["index"], embeddings["split"]
     for name in np.unique(split):
         if name not in ("train", "test"):

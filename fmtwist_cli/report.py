@@ -128,6 +128,7 @@ class Inputs:
     maps: list[artifacts.Artifact]
     clusterings: list[artifacts.Artifact]
     skipped: list[str] = field(default_factory=list)  # artifacts left out, and why
+    answer_key_path: Path | None = None
 
 
 def load_inputs(folder: Path, answer_key: Path | None = None, reference: Path | None = None, embeddings: Path | None = None) -> Inputs:
@@ -135,6 +136,8 @@ def load_inputs(folder: Path, answer_key: Path | None = None, reference: Path | 
     folder = Path(folder)
     data = artifacts.load(folder / "data.npz", "data")
     key = artifacts.load_answer_key(answer_key) if answer_key is not None else None
+    if key is not None:  # another puzzle's key would score the guess against the wrong mapping
+        artifacts.check_made_from((answer_key, key), "data", folder / "data.npz", "pass the twist.json written with this data.npz")
     if reference is not None and not Path(reference).is_file():
         raise FmtwistError(f"reference classifier not found: {reference}")
     emb_path = Path(embeddings) if embeddings is not None else folder / "embeddings.npz"
@@ -142,6 +145,7 @@ def load_inputs(folder: Path, answer_key: Path | None = None, reference: Path | 
         raise FmtwistError(f"embeddings not found: {emb_path} (run `fmtwist embed` first)")
     emb = artifacts.load(emb_path, "embeddings") if emb_path.is_file() else None
     if emb is not None:
+        artifacts.check_made_from(emb, "data", data.path, "run `fmtwist embed` again")
         _check_same_data(emb, data)
     histories = [artifacts.load_history(p) | {"path": str(p)} for p in sorted(folder.glob("history-*.json"))]
     models = sorted(folder.glob("model-*.onnx"))
@@ -150,18 +154,26 @@ def load_inputs(folder: Path, answer_key: Path | None = None, reference: Path | 
         # A map or clustering of other embeddings cannot be coloured by these labels.
         for p in _maps(folder):
             m = artifacts.load(p, "coords")
-            if m.rows() == emb.rows():
+            if artifacts.input_mismatch(m, "embeddings", emb_path):
+                skipped.append(f"{p.name} left out: made from a different embeddings file than {emb_path.name} (run `fmtwist reduce` again)")
+            elif m.rows() == emb.rows():
                 maps.append(m)
             else:
                 skipped.append(f"{p.name} left out: {m.rows():,} points but {emb_path.name} has {emb.rows():,} rows (run `fmtwist reduce` again)")
         for p in sorted(folder.glob("clusters-*.npz")):
             c = artifacts.load(p, "clusters")
-            if c["labels"].shape[0] == emb.rows():
+            if artifacts.input_mismatch(c, "embeddings", emb_path):
+                skipped.append(f"{p.name} left out: made from a different embeddings file than {emb_path.name} (run `fmtwist cluster` again)")
+            elif c["labels"].shape[0] == emb.rows():
                 clusterings.append(c)
             else:
                 skipped.append(f"{p.name} left out: {c['labels'].shape[0]:,} labels but {emb_path.name} has {emb.rows():,} rows (run `fmtwist cluster` again)")
     ref = Path(reference) if reference else find_reference(folder)
-    return Inputs(folder, data, key, histories, models, ref, emb, maps, clusterings, skipped)
+    from fmtwist_cli.embedding import checked_onnx
+
+    for model in sorted({*models, *([ref] if ref is not None else [])}):  # refused before any work, not after progress lines
+        checked_onnx(Path(model))
+    return Inputs(folder, data, key, histories, models, ref, emb, maps, clusterings, skipped, answer_key)
 
 
 def _check_same_data(emb: artifacts.Artifact, data: artifacts.Artifact) -> None:
@@ -292,19 +304,28 @@ def clusters_section(inp: Inputs) -> tuple[Section, dict[str, Any]]:
     if inp.embeddings is None or not inp.clusterings:
         return s.add("No clustering yet: run `fmtwist cluster` (for example `--method kmeans --k 5` or `--method dbscan --eps auto`)."), out
     labels = inp.embeddings["labels"] if "labels" in inp.embeddings else inp.embeddings["pred"]
+    originals = None
+    if inp.answer_key is not None:
+        originals = clustering.original_categories(inp.embeddings["index"], inp.embeddings["split"], inp.answer_key, str(inp.answer_key_path))
     s.add(
-        "How well each clustering of the encoding recovers the mystery classes, without having seen the labels. "
+        "How well each clustering of the encoding recovers the mystery classes. "
         "ARI (adjusted Rand index) is 1 for a perfect match and about 0 for chance; NMI (normalised mutual information) "
         "is 1 when clusters and classes determine each other; matched accuracy pairs each cluster with one class "
-        "(Hungarian matching) and counts the images that fall in their class's cluster; noise is the share of images left in no cluster."
+        "(Hungarian matching) and counts the images that fall in their class's cluster; noise is the share of images left in no cluster. "
+        "A clustering made `--within-classes` used the mystery labels (it splits each class on its own), so its figures against "
+        "them say little"
+        + ("; the last column scores every clustering against the 10 original categories of the answer key instead." if originals is not None else ".")
     )
     rows = []
     for c in inp.clusterings:
-        method = str(c.meta.get("method", Path(c.path).stem))
         ev = clustering.evaluation(labels, c["labels"])
+        name = Path(c.path).name + (" (within classes)" if c.meta.get("params", {}).get("within_classes") else "")
         out[Path(c.path).stem] = {k: ev[k] for k in ("ari", "nmi", "accuracy", "noise_share", "n_clusters")}
-        rows.append([Path(c.path).name, ev["n_clusters"], f"{ev['ari']:.3f}", f"{ev['nmi']:.3f}", f"{ev['accuracy']:.3f}", _pct(ev["noise_share"])])
-    s.add(Table(["clustering", "clusters", "ARI", "NMI", "matched accuracy", "noise"], rows))
+        rows.append([name, ev["n_clusters"], f"{ev['ari']:.3f}", f"{ev['nmi']:.3f}", f"{ev['accuracy']:.3f}", _pct(ev["noise_share"])])
+        if originals is not None:
+            out[Path(c.path).stem]["ari_original"] = clustering.metrics(originals, c["labels"])["ari"]
+            rows[-1].append(f"{out[Path(c.path).stem]['ari_original']:.3f}")
+    s.add(Table(["clustering", "clusters", "ARI", "NMI", "matched accuracy", "noise"] + (["ARI vs categories"] if originals is not None else []), rows))
     for c in inp.clusterings:
         table, row_ids, col_ids = plots.contingency(c["labels"], labels)
         sizes = ", ".join(f"{'noise' if g < 0 else g}: {n:,}" for g, n in clustering.sizes(c["labels"])[:12])
@@ -378,8 +399,12 @@ def classes_section(inp: Inputs, g: Guess, seed: int = 0) -> Section:
               f"{_map_name(inp)} map, found with no labels at all: dense groups of the class's own points (HDBSCAN), kept apart only "
               "where the density between them falls below half the density inside them, and each big enough to be a category: "
               f"at least {_pct(guess.min_group_share(k))} of the class and half as many images as one Fashion-MNIST category has "
-              "(smaller islands are styles within a category). The count is checked on 10 random halves of the class. Each sub-group "
-              "is shown by the images nearest its centre; a class merged from three categories should show three sub-groups.")
+              "(smaller islands are styles within a category). The count is checked on 10 random halves of the class. A second label-free "
+              "fact completes it: Fashion-MNIST has as many images of every category, so a class's size says how many categories it "
+              "holds. Where the map shows fewer groups than that (categories that look alike to the network), the largest group is "
+              "cut in two along its longest direction (K-Means) until the numbers match, and the class says so; where it shows more, "
+              "the nearest groups are joined. Each sub-group is shown by the images nearest its centre; a class merged from three "
+              "categories should show three sub-groups.")
     for c in range(k):
         rows = np.flatnonzero(labels == c)
         if rows.size == 0:
@@ -391,8 +416,15 @@ def classes_section(inp: Inputs, g: Guess, seed: int = 0) -> Section:
         if g.subgroups is not None:
             sg = g.subgroups[c]
             members = g.subgroup_rows[c]
-            text += (f" It splits into **{sg.count} sub-group{'s' if sg.count != 1 else ''}** (found in {round(sg.stability * len(sg.counts_seen))} "
-                     f"of {len(sg.counts_seen)} random halves; sizes {', '.join(f'{n:,}' for n in sg.sizes)}).")
+            if sg.fitted_to_size:
+                text += (f" The map shows **{sg.map_count} distinct group{'s' if sg.map_count != 1 else ''}** (as do {round(sg.stability * len(sg.counts_seen))} "
+                         f"of {len(sg.counts_seen)} random halves), but the class holds {sg.size_units:.1f} categories' worth of images, so it is "
+                         f"shown as **{sg.count} sub-groups** (sizes {', '.join(f'{n:,}' for n in sg.sizes)}) "
+                         + ("cut where no valley separates them: their images look alike to the network." if sg.count > sg.map_count
+                            else "by joining the nearest groups: some are styles within one category."))
+            else:
+                text += (f" It splits into **{sg.count} sub-group{'s' if sg.count != 1 else ''}** (found in {round(sg.stability * len(sg.counts_seen))} "
+                         f"of {len(sg.counts_seen)} random halves; sizes {', '.join(f'{n:,}' for n in sg.sizes)}).")
             for j in range(sg.count):
                 name = f"sub-group {j + 1}"
                 if g.subgroup_names is not None:
@@ -442,7 +474,7 @@ def guess_section(inp: Inputs, g: Guess) -> Section:
         cats = members[c]
         line = f"- **Class {c} = {' + '.join(cats) if cats else '(no category)'}**"
         if g.subgroups is not None:
-            n = g.subgroups[c].count
+            n = g.subgroups[c].map_count
             if n == len(cats):
                 line += f": the map shows {n} sub-group{'s' if n != 1 else ''}, as many as the categories named — the two kinds of evidence agree."
             else:
@@ -467,7 +499,8 @@ def score_section(inp: Inputs, g: Guess) -> tuple[Section | None, dict[str, Any]
     if g.merge is None:
         return s.add("Nothing to score: " + reference_hint(inp.data) + "."), {}
     counts = [sg.count for sg in g.subgroups] if g.subgroups is not None else None
-    result = guess.score(g.merge, counts, inp.answer_key["mapping_by_index"])
+    map_counts = [sg.map_count for sg in g.subgroups] if g.subgroups is not None else None
+    result = guess.score(g.merge, counts, inp.answer_key["mapping_by_index"], map_counts)
     s.add(
         f"The answer key ({inp.answer_key.get('twist', 'twist.json')}) says which class each category really went to. "
         f"**{result['categories_right']} of 10 categories placed right.**",
@@ -475,10 +508,29 @@ def score_section(inp: Inputs, g: Guess) -> tuple[Section | None, dict[str, Any]
               [[r["category"], r["guess"], r["truth"], "yes" if r["right"] else "NO", f"{r['confidence']:.2f}"] for r in result["per_category"]]),
     )
     if counts is not None:
-        s.add(f"**{result['subgroups_right']} of {result['classes_total']} classes have as many sub-groups as categories merged into them.**",
-              Table(["class", "sub-groups found", "categories merged", "right?"],
-                    [[r["class"], r["subgroups"], r["categories_merged"], "yes" if r["right"] else "NO"] for r in result["per_class"]]))
+        s.add(f"**{result['subgroups_right']} of {result['classes_total']} classes have as many sub-groups as categories merged into them** "
+              f"({result['map_subgroups_right']} of {result['classes_total']} from the map alone, before the class sizes were counted).",
+              Table(["class", "sub-groups", "distinct groups on the map", "categories merged", "right?"],
+                    [[r["class"], r["subgroups"], r["map_groups"], r["categories_merged"], "yes" if r["right"] else "NO"] for r in result["per_class"]]))
     return s, result
+
+
+def report_provenance(inp: Inputs, seed: int) -> dict[str, Any]:
+    """Every file the report read, with its SHA-256; the seed; the versions."""
+    files: dict[str, Any] = {"data": inp.data.path, "answer_key": inp.answer_key_path, "reference": inp.reference,
+                             "embeddings": inp.embeddings.path if inp.embeddings is not None else None}
+    for path in [*(Path(h["path"]) for h in inp.histories), *inp.models, *(a.path for a in inp.maps + inp.clusterings)]:
+        files.setdefault(Path(path).name, path)
+    return artifacts.provenance(files, seed)
+
+
+def provenance_section(prov: dict[str, Any]) -> Section:
+    versions = prov["versions"]
+    return Section("Provenance").add(
+        f"Made by fmtwist {versions['fmtwist']} (seed {prov['seed']}) from these files; `sha256sum FILE` checks one.",
+        Table(["input", "file", "SHA-256"], [[role, e["path"], e["sha256"]] for role, e in prov["inputs"].items()]),
+        "Versions: " + ", ".join(f"{name} {v}" for name, v in versions.items()) + ".",
+    )
 
 
 # --------------------------------------------------------------------------
@@ -515,7 +567,10 @@ def build(inp: Inputs, predict: Callable | None = None, seed: int = 0, progress:
     sections = [data_section(inp), models, maps_section(inp), clusters, classes_section(inp, g, seed), guess_section(inp, g)]
     if score is not None:
         sections.append(score)
+    prov = report_provenance(inp, seed)
+    sections.append(provenance_section(prov))
     summary = _summary(inp, g, accuracies, cluster_summary, result, missing, k)
+    summary["provenance"] = prov
     return Report("What is each mystery class made of?", sections, summary, missing)
 
 
@@ -532,12 +587,13 @@ def _summary(inp: Inputs, g: Guess, accuracies: dict, clusters: dict, result: di
         if g.subgroups is not None:
             sg = g.subgroups[c]
             row["subgroups"] = sg.count
+            row["map_groups"] = sg.map_count
             row["subgroup_sizes"] = sg.sizes
             row["subgroup_stability"] = sg.stability
             if g.subgroup_names is not None:
                 row["subgroup_names"] = g.subgroup_names[c]
             if g.merge is not None:
-                row["agree"] = sg.count == len(row["categories"])
+                row["agree"] = sg.map_count == len(row["categories"])  # the map and the reference names
         classes.append(row)
     out: dict[str, Any] = {
         "n_classes": k,
@@ -553,6 +609,7 @@ def _summary(inp: Inputs, g: Guess, accuracies: dict, clusters: dict, result: di
         out["categories_right"] = result["categories_right"]
         if "subgroups_right" in result:
             out["subgroups_right"] = result["subgroups_right"]
+            out["map_subgroups_right"] = result["map_subgroups_right"]
         out["score"] = result
     return out
 

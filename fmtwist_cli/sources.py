@@ -8,7 +8,8 @@ import hashlib
 import os
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -47,6 +48,7 @@ class RawData:
     y_test: np.ndarray
     original: bool  # labels are the 10 original categories (not mystery labels)
     description: str
+    files: dict[str, Path] = field(default_factory=dict)  # what was read, by role: provenance
 
 
 # --------------------------------------------------------------------------
@@ -89,7 +91,8 @@ def load_idx(folder: Path, verify: bool = False) -> RawData:
         if verify and digest != IDX_SHA256[name]:
             raise DataError(f"{folder / name}: checksum mismatch (SHA-256 {digest[:12]}…, expected {IDX_SHA256[name][:12]}…)")
         arrays[key] = arr
-    data = RawData(**arrays, original=True, description=f"Fashion-MNIST IDX files in {folder}")
+    files = {key: folder / name for key, name in IDX_FILES.items()}
+    data = RawData(**arrays, original=True, description=f"Fashion-MNIST IDX files in {folder}", files=files)
     check_split_lengths(data, folder)
     check_original_labels(data, folder)
     return data
@@ -159,7 +162,9 @@ def _read_csv(path: Path, columns: int) -> np.ndarray:
         raise DataError(f"{path}: {len(header)} columns, expected {columns}")
     use = range(1, columns + 1) if skip_index else None
     try:
-        arr = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.int64, ndmin=2, usecols=use, encoding="utf-8")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input contained no data": said below, in one line
+            arr = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.int64, ndmin=2, usecols=use, encoding="utf-8")
     except ValueError as exc:
         raise DataError(f"{path}: {_loadtxt_reason(exc)}") from None
     if arr.shape[0] == 0:
@@ -194,7 +199,8 @@ def load_csv(folder: Path) -> RawData:
             raise DataError(f"{folder / f'y_{split}.csv'}: label {y.min()} out of range (labels are 0 or more)")
         arrays[f"x_{split}"] = x.astype(np.uint8).reshape(-1, 28, 28)
         arrays[f"y_{split}"] = y
-    data = RawData(**arrays, original=False, description=f"course CSV files in {folder}")
+    files = {f"{xy}_{split}": folder / f"{xy}_{split}.csv" for split in ("train", "test") for xy in "xy"}
+    data = RawData(**arrays, original=False, description=f"course CSV files in {folder}", files=files)
     check_split_lengths(data, folder)
     return data
 
@@ -234,7 +240,7 @@ def load_npz(path: Path) -> RawData:
         if key.startswith("x") and arr.size and (arr.min() < 0 or arr.max() > 255):
             raise DataError(f"{path}: '{key}' has pixel values outside 0-255")
         arrays[key] = arr.astype(np.uint8 if key.startswith("x") else np.int64)
-    data = RawData(**arrays, original=True, description=f"npz file {path}")
+    data = RawData(**arrays, original=True, description=f"npz file {path}", files={"source": path})
     check_split_lengths(data, path)
     check_original_labels(data, path)
     return data

@@ -8,11 +8,14 @@ library works without Rich; the ``train`` command draws the bars.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -64,6 +67,7 @@ class TrainingData:
     n_classes: int
     labels: str  # "mystery" or "original"
     description: str
+    inputs: dict[str, Path] = field(default_factory=dict)  # files read, by role: provenance
 
 
 @dataclass
@@ -120,11 +124,11 @@ def load_training_data(data_path: Path, labels: str = "mystery", answer_key: Pat
         raw = sources.load_source(source)
         if not raw.original:
             raise DataError(f"{source}: holds mystery labels only; --labels original needs an official Fashion-MNIST source (IDX files or .npz)")
-        return TrainingData(raw.x_train, raw.y_train.astype(np.int64), raw.x_test, raw.y_test.astype(np.int64), 10, "original", raw.description)
+        return TrainingData(raw.x_train, raw.y_train.astype(np.int64), raw.x_test, raw.y_test.astype(np.int64), 10, "original", raw.description, raw.files)
     data = artifacts.load(data_path, "data")
     x_train, x_test = data["x_train"], data["x_test"]
     if labels == "mystery":
-        return TrainingData(x_train, data["y_train"], x_test, data["y_test"], int(data.meta["n_classes"]), "mystery", str(data_path))
+        return TrainingData(x_train, data["y_train"], x_test, data["y_test"], int(data.meta["n_classes"]), "mystery", str(data_path), {"data": Path(data_path)})
     key_path = answer_key if answer_key is not None else Path(data_path).with_name("twist.json")
     if not key_path.exists():
         raise ArtifactError(
@@ -134,7 +138,8 @@ def load_training_data(data_path: Path, labels: str = "mystery", answer_key: Pat
     y_train, y_test = key["original_labels"]["train"], key["original_labels"]["test"]
     if len(y_train) != len(x_train) or len(y_test) != len(x_test):
         raise ArtifactError(f"{key_path} does not belong to {data_path}: its label counts differ from the images (run `fmtwist prepare` again)")
-    return TrainingData(x_train, y_train, x_test, y_test, 10, "original", f"{data_path} + {key_path}")
+    artifacts.check_made_from((key_path, key), "data", data_path, "pass the twist.json written with it, or run `fmtwist prepare` again")
+    return TrainingData(x_train, y_train, x_test, y_test, 10, "original", f"{data_path} + {key_path}", {"data": Path(data_path), "answer_key": Path(key_path)})
 
 
 def scale(images: np.ndarray) -> np.ndarray:
@@ -202,11 +207,53 @@ def compile_model(model: Any, config: TrainConfig) -> None:
         optimizer = keras.optimizers.get(config.optimizer)
     except ValueError:
         raise FmtwistError(f"unknown optimizer '{config.optimizer}' (try adam, sgd, rmsprop, adamw, nadam)") from None
+    # Named explicitly: Keras would call a second one in the process "adam_1",
+    # and the name goes into the saved weights.
+    optimizer = type(optimizer).from_config({**optimizer.get_config(), "name": type(optimizer).__name__.lower()})
     try:
         keras.losses.get(config.loss)
     except ValueError:
         raise FmtwistError(f"unknown loss '{config.loss}' (try categorical_crossentropy)") from None
     model.compile(optimizer=optimizer, loss=config.loss, metrics=["accuracy"])
+
+
+@contextlib.contextmanager
+def _interrupt_between_batches() -> Iterator[Any]:
+    """Make Ctrl-C stop Keras reliably: yield a callback for fit/evaluate.
+
+    A KeyboardInterrupt that arrives while TensorFlow runs a step can be lost
+    inside its C++ code, and training goes on (about one Ctrl-C in fifteen).
+    So while this is active the first Ctrl-C only raises a flag, which the
+    callback turns into KeyboardInterrupt at the end of the batch (or this
+    block, on leaving); a second Ctrl-C interrupts at once. Where Python's
+    own handler is not the one in place (another thread, SIGINT ignored),
+    nothing changes.
+    """
+    keras = models.import_keras()
+    pressed = threading.Event()
+
+    class StopOnInterrupt(keras.callbacks.Callback):
+        def _stop_if_pressed(self, *args: Any, **kwargs: Any) -> None:
+            if pressed.is_set():
+                raise KeyboardInterrupt
+
+        on_train_batch_end = on_test_batch_end = on_epoch_end = _stop_if_pressed
+
+    def handler(signum: int, frame: Any) -> None:
+        if pressed.is_set():
+            raise KeyboardInterrupt
+        pressed.set()
+
+    ours = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ours:
+        signal.signal(signal.SIGINT, handler)
+    try:
+        yield StopOnInterrupt()
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    if pressed.is_set():
+        raise KeyboardInterrupt
 
 
 def train(data: TrainingData, config: TrainConfig, progress: Progress | None = None) -> TrainResult:
@@ -226,21 +273,24 @@ def train(data: TrainingData, config: TrainConfig, progress: Progress | None = N
     compile_model(model, config)
     steps = math.ceil(n_fit / config.batch_size)
     callbacks = [_progress_callback(progress, config.epochs, steps)] if progress else []
-    started = time.perf_counter()
-    fit = model.fit(
-        scale(x_train),
-        _targets(y_train, data.n_classes, config.loss),
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        validation_split=config.validation_split,
-        callbacks=callbacks,
-        verbose=0,
-    )
-    train_seconds = time.perf_counter() - started
-    seconds = callbacks[0].seconds if callbacks else [train_seconds / config.epochs] * config.epochs
-    if progress:
-        progress({"event": "test_begin", "images": len(x_test)})
-    test = model.evaluate(scale(x_test), _targets(y_test, data.n_classes, config.loss), batch_size=config.batch_size, verbose=0, return_dict=True)
+    with _interrupt_between_batches() as stopper:
+        started = time.perf_counter()
+        fit = model.fit(
+            scale(x_train),
+            _targets(y_train, data.n_classes, config.loss),
+            batch_size=config.batch_size,
+            epochs=config.epochs,
+            validation_split=config.validation_split,
+            callbacks=[*callbacks, stopper],
+            verbose=0,
+        )
+        train_seconds = time.perf_counter() - started
+        seconds = callbacks[0].seconds if callbacks else [train_seconds / config.epochs] * config.epochs
+        if progress:
+            progress({"event": "test_begin", "images": len(x_test)})
+        test = model.evaluate(
+            scale(x_test), _targets(y_test, data.n_classes, config.loss), batch_size=config.batch_size, verbose=0, return_dict=True, callbacks=[stopper]
+        )
     epochs = []
     for i in range(config.epochs):
         row: dict[str, Any] = {"epoch": i + 1}
@@ -259,6 +309,7 @@ def train(data: TrainingData, config: TrainConfig, progress: Progress | None = N
         "train_seconds": round(train_seconds, 3),
         "test": {"loss": float(test["loss"]), "accuracy": float(test["accuracy"])},
         "fmtwist_version": __version__,
+        "provenance": artifacts.provenance(data.inputs, config.seed),
     }
     return TrainResult(model, history)
 
@@ -274,7 +325,43 @@ def save_model(model: Any, path: Path) -> Path:
         raise ArtifactError(f"cannot write {path}: a Keras model file must end in .keras")
     with artifacts.atomic_path(path) as tmp:
         model.save(tmp)
+        _make_reproducible(tmp)
     return path
+
+
+def _make_reproducible(path: Path) -> None:
+    """Keras stamps the saving time into a .keras file (metadata.json and the
+    zip entries) and numbers shared objects by their memory address; without
+    both the same model gives the same bytes, so the SHA-256 that provenance
+    records names the model, not the moment."""
+    import json
+    import zipfile
+
+    def renumber(obj: Any, ids: dict) -> None:
+        if isinstance(obj, dict):
+            if "shared_object_id" in obj:
+                obj["shared_object_id"] = ids.setdefault(obj["shared_object_id"], len(ids) + 1)
+            for value in obj.values():
+                renumber(value, ids)
+        elif isinstance(obj, list):
+            for value in obj:
+                renumber(value, ids)
+
+    with zipfile.ZipFile(path) as zf:
+        entries = [(info, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w") as zf:
+        for info, content in entries:
+            if info.filename == "metadata.json":
+                meta = json.loads(content)
+                meta.pop("date_saved", None)
+                content = json.dumps(meta).encode("utf-8")
+            elif info.filename == "config.json":
+                config = json.loads(content)
+                renumber(config, {})
+                content = json.dumps(config).encode("utf-8")
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            zf.writestr(fixed, content)
 
 
 def load_model(path: Path, made_by: str | None = None) -> Any:
@@ -291,6 +378,11 @@ def load_model(path: Path, made_by: str | None = None) -> Any:
     try:
         return keras.saving.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:  # Keras raises ValueError, OSError, zipfile errors, ...
+        if "safe_mode" in str(exc):  # safe mode refused to deserialize Python code
+            raise ArtifactError(
+                f"{path} holds Python code (a Lambda layer or function), which fmtwist never runs: "
+                "models are loaded in Keras safe mode; rebuild the model without Lambda layers"
+            ) from None
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ArtifactError(f"{path} is not a valid Keras model ({reason[:200]})") from None
 
@@ -309,8 +401,10 @@ def save_history(history: dict[str, Any], path: Path) -> Path:
 
 
 def save(result: TrainResult, artifacts_dir: Path) -> tuple[Path, Path]:
-    """Write model-<arch>.keras and history-<arch>.json."""
+    """Write model-<arch>.keras and history-<arch>.json (which records the
+    model's SHA-256, so export can tell it describes this very model)."""
     arch, labels = result.history["arch"], result.history["labels"]
     mpath = save_model(result.model, model_path(artifacts_dir, arch, labels))
+    result.history["keras_model"] = artifacts.input_entry(mpath)
     hpath = save_history(result.history, history_path(artifacts_dir, arch, labels))
     return mpath, hpath

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ SEED_MAPPING = (4, 2, 2, 3, 0, 1, 0, 4, 3, 4)
 class Twist:
     name: str
     mapping: tuple[int, ...]  # mapping[category index] = mystery class
+    path: Path | None = field(default=None, compare=False)  # the twist file read, if any (provenance)
 
     @property
     def n_classes(self) -> int:
@@ -65,6 +66,8 @@ def _checked(name: str, mapping: list[int], where: str) -> Twist:
         raise DataError(f"{where}: maps {len(mapping)} categories, all 10 must be mapped")
     if min(mapping) < 0:
         raise DataError(f"{where}: class numbers must be 0 or more")
+    if max(mapping) >= len(CATEGORIES):  # and the check below would count up to it
+        raise DataError(f"{where}: class {max(mapping)} is too large: 10 categories make at most 10 classes, numbered 0-9")
     empty = sorted(set(range(max(mapping) + 1)) - set(mapping))
     if empty:
         raise DataError(f"{where}: class {', '.join(map(str, empty))} would be empty; number classes 0..K-1 with none left out")
@@ -107,7 +110,7 @@ def read_twist_file(path: Path) -> Twist:
     missing = [CATEGORIES[i] for i in range(10) if i not in mapping]
     if missing:
         raise DataError(f"{path}: does not map all 10 categories (missing: {', '.join(missing)})")
-    return _checked(f"file:{path.name}", [mapping[i] for i in range(10)], str(path))
+    return replace(_checked(f"file:{path.name}", [mapping[i] for i in range(10)], str(path)), path=path)
 
 
 def parse_twist(spec: str, seed: int | None = None, n_classes: int | None = None) -> Twist:

@@ -121,12 +121,16 @@ def test_report_json_guesses_and_scores(written):
     assert summary["categories_right"] == 10
     assert summary["subgroups_right"] == 5
     assert [c["subgroups"] for c in summary["classes"]] == [2, 1, 2, 2, 3]
+    assert [c["map_groups"] for c in summary["classes"]] == [2, 1, 2, 2, 3]
+    assert summary["map_subgroups_right"] == 5
     assert [c["size_in_categories"] for c in summary["classes"]] == [2, 1, 2, 2, 3]
     assert summary["classes"][2]["shares"] == {"Trouser": 0.5, "Pullover": 0.5}
     assert summary["classes"][2]["mix"] == "Trouser 50 % + Pullover 50 %"
     assert sorted(summary["classes"][4]["subgroup_names"]) == ["Ankle boot", "Sneaker", "T-shirt/top"]
     assert all(c["agree"] for c in summary["classes"])
     assert summary["missing"] == []
+    assert summary["clusterings"]["clusters-kmeans"]["ari"] == 1.0  # the fixture's clusters are the classes...
+    assert 0.3 < summary["clusterings"]["clusters-kmeans"]["ari_original"] < 0.6  # ...which merge categories
     assert summary["model_accuracy"] == {"model-custom-original.onnx": 1.0}  # against the answer key's originals
     assert summary["written"] == {"html": str(out / "index.html"), "markdown": str(out / "report.md")}
 
@@ -148,6 +152,7 @@ def test_report_html_is_self_contained(written):
     linked = re.findall(r"\]\((figures/[^)]+\.png)\)", md)
     assert sorted(out / p for p in linked) == figures
     assert "| Trouser | 2 | 2 | yes | 1.00 |" in md
+    assert "| clustering | clusters | ARI | NMI | matched accuracy | noise | ARI vs categories |" in md
 
 
 def test_report_for_people(puzzle, tmp_path, run):
@@ -169,6 +174,30 @@ def test_report_on_random_twists(tmp_path, seed):
     assert built.summary["categories_right"] == 10
     assert built.summary["subgroups_right"] == 5
     assert built.summary["model_accuracy"]["model-custom-original.onnx"] == 1.0
+
+
+def test_report_says_where_the_map_shows_fewer_groups_than_the_size(tmp_path, run):
+    # Coat and Shirt (class 0) drawn as one blob, as on the custom network's map.
+    folder = write_puzzle(tmp_path / "art", twist.Twist("seed", twist.SEED_MAPPING))
+    coords = artifacts.load(folder / "coords-tsne.npz", "coords")
+    labels = artifacts.load(folder / "embeddings.npz", "embeddings")["labels"]
+    xy = coords["coords"].copy()
+    xy[labels == 0] = np.random.default_rng(1).normal(0, 3.0, ((labels == 0).sum(), 2))
+    artifacts.save(artifacts.Artifact("coords", {"coords": xy, "index": coords["index"]}, coords.meta), folder / "coords-tsne.npz")
+    code, out, err = run("report", "-a", str(folder), "--answer-key", str(folder / "twist.json"), "--out", str(tmp_path / "r"), "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert [c["map_groups"] for c in summary["classes"]] == [1, 1, 2, 2, 3]
+    assert [c["subgroups"] for c in summary["classes"]] == [2, 1, 2, 2, 3]
+    assert (summary["subgroups_right"], summary["map_subgroups_right"]) == (5, 4)
+    assert [c["agree"] for c in summary["classes"]] == [False, True, True, True, True]  # the map against the names
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "The map shows **1 distinct group**" in md and "cut where no valley separates them" in md
+    assert "(4 of 5 from the map alone, before the class sizes were counted)" in md
+    assert "| 0 | 2 | 1 | 2 | yes |" in md
+    code, out, err = run("report", "-a", str(folder), "--answer-key", str(folder / "twist.json"), "--out", str(tmp_path / "r"))
+    assert "class 0 = Coat + Shirt" in out and "2 sub-groups (1 distinct on the map, disagrees)" in out
+    assert "sub-group counts right for 5/5 classes (4/5 from the map alone)" in out
 
 
 # ---------------------------------------------------------------- missing pieces and errors

@@ -27,6 +27,7 @@ def load_features(emb: artifacts.Artifact, coords_path: Optional[Path], scale: b
     if pca is not None:
         raise FmtwistError("--pca does not apply to --coords: a map is 2-D already")
     coords = artifacts.load(coords_path, "coords")
+    artifacts.check_made_from(coords, "embeddings", emb.path, "pass the embeddings it was made from (--embeddings), or run `fmtwist reduce` again")
     if coords.rows() != emb.rows():
         raise FmtwistError(
             f"{coords_path} has {coords.rows()} rows but {emb.path} has {emb.rows()}: "
@@ -70,8 +71,9 @@ def cluster(
     k: Annotated[Optional[int], typer.Option(help="K-Means / agglomerative: number of clusters. Default: the number of mystery classes.")] = None,
     n_init: Annotated[int, typer.Option(help="K-Means: runs from different centroids; the best is kept.")] = 10,
     min_cluster_size: Annotated[int, typer.Option(help="HDBSCAN: smallest group that counts as a cluster.")] = 15,
+    within_classes: Annotated[bool, typer.Option("--within-classes", help="Cluster each mystery class on its own; K-Means/agglomerative then find as many clusters in a class as it holds categories' worth of images (--k: that many in every class).")] = False,
     answer_key: Annotated[Optional[Path], typer.Option(help="twist.json: also score clusters against the original 10 categories (spoils the puzzle).")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Output file. Default: ARTIFACTS/clusters-METHOD.npz.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output file. Default: ARTIFACTS/clusters-METHOD.npz (clusters-METHOD-within.npz with --within-classes).")] = None,
     seed: SeedOpt = None,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
     as_json: JsonOpt = False,
@@ -86,20 +88,26 @@ def cluster(
         fmtwist cluster --method dbscan --eps auto      # eps from the k-distance knee
         fmtwist cluster --method kmeans --k 10 --coords artifacts/coords-umap.npz --answer-key artifacts/twist.json
         fmtwist cluster --method hdbscan --json | jq .mystery.ari
+        fmtwist cluster --method kmeans --within-classes --coords artifacts/coords-tsne.npz  # split each class
     """
     method = method.lower()
     if method not in clustering.METHODS:
         raise FmtwistError(f"unknown method '{method}': choose one of {', '.join(clustering.METHODS)}")
     emb_path = embeddings or artifacts_dir / "embeddings.npz"
-    out_path = out or artifacts_dir / f"clusters-{method}.npz"
+    out_path = out or artifacts_dir / f"clusters-{method}{'-within' if within_classes else ''}.npz"
     emb = artifacts.load(emb_path, "embeddings")
     key = artifacts.load_answer_key(answer_key) if answer_key is not None else None
+    if key is not None:
+        artifacts.check_same_input((answer_key, key), emb, "data", "pass the twist.json written with the data.npz these embeddings were made from")
     originals = clustering.original_categories(emb["index"], emb["split"], key, str(answer_key)) if key else None
+    if within_classes and "labels" not in emb:
+        raise FmtwistError(f"--within-classes needs the mystery labels, and {emb_path} has none")
+    k_default = "auto" if within_classes else _default_k(emb)
     params: dict[str, Any] = {
         "dbscan": {"eps": _eps(eps), "min_samples": min_samples},
-        "kmeans": {"k": k if k is not None else _default_k(emb), "n_init": n_init, "seed": seed},
+        "kmeans": {"k": k if k is not None else k_default, "n_init": n_init, "seed": seed},
         "hdbscan": {"min_cluster_size": min_cluster_size},
-        "agglomerative": {"k": k if k is not None else _default_k(emb)},
+        "agglomerative": {"k": k if k is not None else k_default},
     }[method]
     clustering.validate_params(method, emb.rows(), params)
     if pca is None and coords is None:
@@ -113,7 +121,10 @@ def cluster(
             advance(done - state["done"], total)
             state["done"] = done
 
-        result = clustering.run(method, x, params, progress=tick)
+        if within_classes:
+            result = clustering.run_within(method, x, emb["labels"], params, progress=tick)
+        else:
+            result = clustering.run(method, x, params, progress=tick)
 
     labels = result.labels
     summary: dict[str, Any] = {
@@ -127,13 +138,16 @@ def cluster(
         "n_clusters": int(np.unique(labels[labels != clustering.NOISE]).size),
         "noise_share": float((labels == clustering.NOISE).mean()),
     }
-    if result.info:
+    if "per_class" in result.info:
+        summary["per_class"] = result.info["per_class"]
+    elif result.info:
         summary["eps_auto"] = result.info
     if "labels" in emb:
         summary["mystery"] = clustering.evaluation(emb["labels"], labels)
     if originals is not None:
         summary["original"] = clustering.evaluation(originals, labels, CATEGORIES)
     summary["warnings"] = clustering.warnings_for(labels, method, result.params)
+    summary["provenance"] = artifacts.provenance({"embeddings": emb_path, "coords": coords, "answer_key": answer_key}, seed)
     artifacts.save(artifacts.Artifact("clusters", {"labels": labels}, summary), out_path)
     summary["written"] = str(out_path)
 
@@ -148,8 +162,11 @@ def cluster(
     else:
         what = ("standardized " if scale else "") + "encoding" + (f", PCA to {pca}" if pca else "")
     _ui.out().print(f"{method} on {summary['rows']:,} rows of {what} ({', '.join(f'{k} {v:.4g}' if isinstance(v, float) else f'{k} {v}' for k, v in shown.items())}) in {result.seconds:.1f}s")
-    if result.info:
+    if "eps_auto" in summary:
         _ui.out().print(f"eps auto = {result.info['eps']:.4g}: {result.info['how']}")
+    for c, part in summary.get("per_class", {}).items():
+        knobs = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in part["params"].items() if k in ("k", "eps", "min_cluster_size"))
+        _ui.out().print(f"  mystery class {c}: clusters {', '.join(map(str, part['clusters'])) or 'none'} ({knobs})")
     _ui.table(
         f"Cluster sizes ({summary['n_clusters']} clusters, {summary['noise_share']:.1%} noise)",
         ["cluster", "count"],

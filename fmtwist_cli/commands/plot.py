@@ -111,9 +111,13 @@ def _load_embeddings(opts: dict) -> artifacts.Artifact:
     return artifacts.load(opts["embeddings"] or opts["artifacts_dir"] / "embeddings.npz", "embeddings")
 
 
-def _load_clusters(opts: dict) -> artifacts.Artifact:
+def _load_clusters(opts: dict, emb: artifacts.Artifact | None = None) -> artifacts.Artifact:
+    """The clustering; with ``emb``, refused unless made from those embeddings."""
     path = opts["clusters"] or plots.latest(opts["artifacts_dir"], "clusters-*.npz", "clusters-kmeans.npz")
-    return artifacts.load(path, "clusters")
+    clu = artifacts.load(path, "clusters")
+    if emb is not None:
+        artifacts.check_made_from(clu, "embeddings", emb.path, "pass the embeddings it was made from (--embeddings), or run `fmtwist cluster` again")
+    return clu
 
 
 def _history(**opts):
@@ -134,12 +138,14 @@ def _scatter(**opts):
     by = opts["by"]
     if by == "cluster":
         clu = _load_clusters(opts)
+        artifacts.check_same_input(coords, clu, "embeddings", "pass a map and a clustering of the same embeddings (--coords, --clusters)")
         plots.align_coords(coords, clu.rows(), str(clu.path))
         groups, what = clu["labels"], "cluster"
         source = images.clusters_name(clu)
         title, name = f"{method} map coloured by {source} cluster", f"scatter-{Path(coords.path).stem.removeprefix('coords-')}-{source}"
     else:
         emb = _load_embeddings(opts)
+        artifacts.check_made_from(coords, "embeddings", emb.path, "pass the embeddings it was made from (--embeddings), or run `fmtwist reduce` again")
         plots.align_coords(coords, emb.rows(), str(emb.path))
         if by == "label":
             if "labels" not in emb:
@@ -172,7 +178,7 @@ def _kdist(**opts):
     emb = _load_embeddings(opts)
     used, scale, pca, k = None, opts["scale"], opts["pca"], opts["k"]
     if opts["clusters"] is not None:  # draw the curve on the features that clustering used
-        clu = _load_clusters(opts)
+        clu = _load_clusters(opts, emb)
         params = clu.meta.get("params") if isinstance(clu.meta.get("params"), dict) else clu.meta
         if isinstance(params.get("eps"), (int, float)):
             used = (float(params["eps"]), f"used by {Path(clu.path).name}")
@@ -202,7 +208,7 @@ def _confusion(**opts):
     labels = emb["labels"]
     size = opts["size"] or DEFAULT_SIZES["confusion"]
     if opts["clusters"] is not None:
-        clu = _load_clusters(opts)
+        clu = _load_clusters(opts, emb)
         if clu.rows() != emb.rows():
             raise FmtwistError(
                 f"{clu.path} has {clu.rows()} labels but {emb.path} has {emb.rows()} rows: "

@@ -3,7 +3,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fmtwist_cli import dataset, sources, twist as twists
+from fmtwist_cli import artifacts, dataset, sources, twist as twists
 from fmtwist_cli.commands import _ui
 from fmtwist_cli.commands._options import ArtifactsDir, JsonOpt, SeedOpt
 
@@ -30,8 +30,10 @@ def prepare(
     spec = twists.parse_twist(twist, seed, classes) if raw.original else None
     if not raw.original and twist != "seed":
         _ui.log("note: CSV files carry mystery labels already; --twist is ignored")
-    prepared = dataset.build(raw, spec)
+    prepared = dataset.build(raw, spec, seed)
     data_path, key_path = artifacts_dir / "data.npz", artifacts_dir / "twist.json"
+    csv_paths = [export_csv / name for name in sources.CSV_FILES] if export_csv is not None else []
+    artifacts.check_writable(data_path, key_path, *csv_paths)  # all before any: a bad one changes nothing
     dataset.save(prepared, data_path, key_path)
     written = [data_path] + ([key_path] if prepared.answer_key else [])
     if export_csv is not None:

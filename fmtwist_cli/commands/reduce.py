@@ -64,6 +64,7 @@ def reduce(
         "seconds": round(result.seconds, 3),
         **result.info,
     }
+    summary["provenance"] = artifacts.provenance({"embeddings": emb_path}, seed)
     arrays = {"coords": result.coords, "index": emb["index"], "split": emb["split"]}
     artifacts.save(artifacts.Artifact("coords", arrays, summary), out_path)
     summary["written"] = str(out_path)

@@ -3,7 +3,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fmtwist_cli import report as reporting
+from fmtwist_cli import artifacts, report as reporting
 from fmtwist_cli.commands import _ui
 from fmtwist_cli.commands._options import ArtifactsDir, JsonOpt, SeedOpt
 
@@ -30,9 +30,11 @@ def report(
         fmtwist report
         fmtwist report --answer-key artifacts/twist.json --json | jq .categories_right
     """
+    out_dir = out or artifacts_dir / "report"
+    artifacts.check_writable(out_dir / "index.html", out_dir / "report.md", out_dir / "figures" / "figure.png")  # before the work
     inputs = reporting.load_inputs(artifacts_dir, answer_key, reference, embeddings)
     built = reporting.build(inputs, seed=seed or 0, progress=_ui.log)
-    written = reporting.write(built, out or artifacts_dir / "report")
+    written = reporting.write(built, out_dir)
     summary = {"written": written, **built.summary}
     if as_json:
         _ui.print_json(summary)
@@ -45,12 +47,14 @@ def report(
         for row in built.summary["classes"]:
             line = f"  class {row['class']} = {' + '.join(row['categories']) or '(no category)'}   (reference classifier: {row['mix']}"
             if "subgroups" in row:
-                n = row["subgroups"]
-                line += f"; map: {n} sub-group{'s' if n != 1 else ''}{'' if row['agree'] else ', disagrees'}"
+                n, seen = row["subgroups"], row["map_groups"]
+                line += f"; {n} sub-group{'s' if n != 1 else ''}"
+                line += f" ({seen} distinct on the map, {'agrees' if row['agree'] else 'disagrees'})" if seen != n else f" on the map{'' if row['agree'] else ', disagrees'}"
             con.print(line + ")")
     if "categories_right" in built.summary:
         text = f"Scored against {answer_key}: {built.summary['categories_right']}/10 categories placed right"
         if "subgroups_right" in built.summary:
-            text += f", sub-group counts right for {built.summary['subgroups_right']}/{built.summary['n_classes']} classes"
+            text += (f", sub-group counts right for {built.summary['subgroups_right']}/{built.summary['n_classes']} classes"
+                     f" ({built.summary['map_subgroups_right']}/{built.summary['n_classes']} from the map alone)")
         con.print(text)
     con.print(f"wrote {written['html']} (open it in a browser) and {written['markdown']}")

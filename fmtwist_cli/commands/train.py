@@ -3,7 +3,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from fmtwist_cli import models, training
+from fmtwist_cli import artifacts, models, training
 from fmtwist_cli.commands import _ui
 from fmtwist_cli.commands._options import ArtifactsDir, JsonOpt, SeedOpt
 
@@ -44,6 +44,8 @@ def train(
     """
     config = training.TrainConfig(arch, labels, optimizer, loss, validation_split, batch_size, epochs, seed, limit)
     config.check()
+    # before minutes of training, not after
+    artifacts.check_writable(training.model_path(artifacts_dir, arch, labels), training.history_path(artifacts_dir, arch, labels))
     dataset = training.load_training_data(data or artifacts_dir / "data.npz", labels, answer_key, source)
     if summary:
         _show_summary(config, dataset.n_classes, as_json)

@@ -519,8 +519,10 @@ def report_provenance(inp: Inputs, seed: int) -> dict[str, Any]:
     """Every file the report read, with its SHA-256; the seed; the versions."""
     files: dict[str, Any] = {"data": inp.data.path, "answer_key": inp.answer_key_path, "reference": inp.reference,
                              "embeddings": inp.embeddings.path if inp.embeddings is not None else None}
+    listed = {Path(p).resolve() for p in files.values() if p is not None}
     for path in [*(Path(h["path"]) for h in inp.histories), *inp.models, *(a.path for a in inp.maps + inp.clusterings)]:
-        files.setdefault(Path(path).name, path)
+        if Path(path).resolve() not in listed:  # the reference is one of the models
+            files.setdefault(Path(path).name, path)
     return artifacts.provenance(files, seed)
 
 

@@ -132,6 +132,8 @@ def test_report_json_guesses_and_scores(written):
     assert summary["clusterings"]["clusters-kmeans"]["ari"] == 1.0  # the fixture's clusters are the classes...
     assert 0.3 < summary["clusterings"]["clusters-kmeans"]["ari_original"] < 0.6  # ...which merge categories
     assert summary["model_accuracy"] == {"model-custom-original.onnx": 1.0}  # against the answer key's originals
+    listed = summary["provenance"]["inputs"]
+    assert "reference" in listed and "model-custom-original.onnx" not in listed  # the reference, listed once
     assert summary["written"] == {"html": str(out / "index.html"), "markdown": str(out / "report.md")}
 
 

@@ -113,19 +113,23 @@ class Artifact:
 # atomic writes
 
 
-def _ensure_folder(path: Path) -> None:
-    folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        blocker = next(p for p in [folder, *folder.parents] if p.exists())
-        raise ArtifactError(f"cannot write {path}: {blocker} is a file, not a folder") from None
-    except OSError as exc:
-        raise ArtifactError(f"cannot write {path}: cannot create folder {folder} ({exc.strerror})") from None
-    if not folder.is_dir():
-        raise ArtifactError(f"cannot write {path}: {folder} is not a folder")
+def _check_target(path: Path) -> Path:
+    """Refuse a path that is a folder or lies under a file; return its
+    nearest existing folder."""
     if path.is_dir():
         raise ArtifactError(f"cannot write {path}: it is a folder")
+    existing = next(p for p in [path.parent, *path.parent.parents] if p.exists())
+    if not existing.is_dir():
+        raise ArtifactError(f"cannot write {path}: {existing} is a file, not a folder")
+    return existing
+
+
+def _ensure_folder(path: Path) -> None:
+    _check_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArtifactError(f"cannot write {path}: cannot create folder {path.parent} ({exc.strerror})") from None
 
 
 def check_writable(*paths: str | os.PathLike) -> None:
@@ -133,11 +137,7 @@ def check_writable(*paths: str | os.PathLike) -> None:
     anything is written: a command that writes several files checks them all
     first, so that a bad output path leaves every file as it was."""
     for path in map(Path, paths):
-        if path.is_dir():
-            raise ArtifactError(f"cannot write {path}: it is a folder")
-        existing = next(p for p in [path.parent, *path.parent.parents] if p.exists())
-        if not existing.is_dir():
-            raise ArtifactError(f"cannot write {path}: {existing} is a file, not a folder")
+        existing = _check_target(path)
         if not os.access(existing, os.W_OK | os.X_OK):
             raise ArtifactError(f"cannot write {path}: {existing} is not writable")
 

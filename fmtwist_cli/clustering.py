@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from fmtwist_cli import twist
 from fmtwist_cli.errors import FmtwistError
 
 METHODS = ("dbscan", "kmeans", "hdbscan", "agglomerative")
@@ -366,14 +367,10 @@ def run(method: str, x: np.ndarray, params: dict[str, Any], progress: Progress |
     return Result(method, labels, params, info, time.perf_counter() - start)
 
 
-def category_units(class_size: int, total: int, n_categories: int = 10) -> int:
-    """How many categories' worth of images a class holds (at least 1).
-
-    Fashion-MNIST has as many images of every category (7,000: 6,000 train,
-    1,000 test), so a class merged from m categories holds m tenths of the
-    images: its size alone says how many clusters to look for inside it.
-    """
-    return max(1, int(round(class_size * n_categories / max(total, 1))))
+def category_units(class_size: int, total: int) -> int:
+    """How many categories' worth of images a class of ``total`` holds, as a
+    whole number of at least 1 (:func:`fmtwist_cli.twist.category_units`)."""
+    return max(1, int(round(twist.category_units([class_size, total - class_size])[0])))
 
 
 def run_within(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.twist import CATEGORIES
+from fmtwist_cli.twist import CATEGORIES, category_units
 
 N_CATEGORIES = len(CATEGORIES)
 
@@ -404,8 +404,7 @@ def size_units(class_sizes: list[int] | np.ndarray) -> np.ndarray | None:
     """Each class's size in categories' worth of images (Fashion-MNIST has as
     many images of every category), or None when the sizes are not close to
     whole numbers of categories, so do not count them (a subset, other data)."""
-    sizes = np.asarray(class_sizes, dtype=np.float64)
-    units = sizes * N_CATEGORIES / max(sizes.sum(), 1.0)
+    units = category_units(class_sizes)
     if units.size == 0 or np.abs(units - np.round(units)).max() > BALANCED or np.round(units).min() < 1:
         return None
     return units

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from fmtwist_cli import artifacts, guess
+from fmtwist_cli import artifacts, guess, twist
 from fmtwist_cli.errors import FmtwistError
 from fmtwist_cli.twist import CATEGORIES
 
@@ -462,7 +462,7 @@ def guess_section(inp: Inputs, g: Guess) -> Section:
     )
     members = g.merge.members()
     per_category = len(inp.data["y_test"]) / len(CATEGORIES)
-    sizes = [int((inp.data["y_test"] == c).sum()) / per_category for c in range(k)]
+    sizes = twist.category_units(np.bincount(inp.data["y_test"], minlength=k))
     if all(abs(x - round(x)) < 0.1 for x in sizes):
         agree = sum(round(x) == len(members[c]) for c, x in enumerate(sizes))
         s.add(f"A third check, from sizes alone: Fashion-MNIST has as many images of every category ({per_category:,.0f} per category "
@@ -578,10 +578,11 @@ def build(inp: Inputs, predict: Callable | None = None, seed: int = 0, progress:
 
 def _summary(inp: Inputs, g: Guess, accuracies: dict, clusters: dict, result: dict, missing: list[str], k: int) -> dict[str, Any]:
     classes = []
+    images = np.bincount(inp.data["y_test"], minlength=k)
+    # Fashion-MNIST categories are equal in size: a class's size in categories is a third, label-free check.
+    units = twist.category_units(images)
     for c in range(k):
-        row: dict[str, Any] = {"class": c, "images": int((inp.data["y_test"] == c).sum())}
-        # Fashion-MNIST categories are equal in size: a class's size in categories is a third, label-free check.
-        row["size_in_categories"] = round(row["images"] * len(CATEGORIES) / max(len(inp.data["y_test"]), 1), 2)
+        row: dict[str, Any] = {"class": c, "images": int(images[c]), "size_in_categories": round(float(units[c]), 2)}
         if g.shares is not None:
             row["shares"] = {CATEGORIES[j]: round(float(g.shares[c, j]), 4) for j in np.argsort(-g.shares[c], kind="stable") if g.shares[c, j] >= 0.01}
             row["mix"] = guess.describe_mix(g.shares[c])

@@ -28,6 +28,17 @@ CATEGORIES = (
 SEED_MAPPING = (4, 2, 2, 3, 0, 1, 0, 4, 3, 4)
 
 
+def category_units(class_sizes: list[int] | np.ndarray) -> np.ndarray:
+    """Each class's size in categories' worth of images.
+
+    Fashion-MNIST has as many images of every category (7,000: 6,000 train,
+    1,000 test), so a class merged from m categories holds m tenths of the
+    images: its size alone says how many categories it holds.
+    """
+    sizes = np.asarray(class_sizes, dtype=np.float64)
+    return sizes * len(CATEGORIES) / max(sizes.sum(), 1.0)
+
+
 @dataclass(frozen=True)
 class Twist:
     name: str

@@ -1,37 +1,48 @@
 # fmtwist: `make demo` sets everything up and runs the pipeline; `make test` runs the tests.
 # Pipeline steps are file targets, so `make` reruns only what is out of date.
-#   make demo EPOCHS=2        a quick run
-#   make demo ARCH=default    the notebook's first network
+#   make demo                       the fast network, its own schedule (about 10 minutes on 2 cores)
+#   make demo ARCH=custom EPOCHS=15 the notebook's own network and settings
+#   make demo ART=/tmp/demo         everything in another folder
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 FMTWIST := $(BIN)/fmtwist
-ART    := artifacts
-ARCH   ?= custom
-EPOCHS ?= 15
+ART    ?= artifacts
+export FMTWIST_ARTIFACTS := $(ART)
+ARCH   ?= fast
+# empty: the architecture's own schedule (fast: 12 epochs; default and custom: the notebook's 15)
+EPOCHS ?=
 SEED   ?= 0
-# The reference classifier (10 original categories) that names the mystery classes in the report:
-# the small network learns them in a few epochs (3 epochs, 88.5 %, already placed all 10 categories right).
-REF_ARCH   ?= default
-REF_EPOCHS ?= 5
+# The reference classifier (10 original categories) that names the mystery classes in the report.
+REF_ARCH   ?= fast
+REF_EPOCHS ?=
 DEBIAN_DATA := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
-.PHONY: help setup data-files demo pipeline summary test bench clean
+.PHONY: help setup data-files browser demo pipeline summary test test-fast lint format bench clean
 .SECONDARY:
 
 help:
 	@echo "make demo    set up, then prepare -> train -> export -> embed -> cluster -> reduce -> plots -> report"
 	@echo "make test    set up, then run the test suite"
+	@echo "make test-fast  the tests not marked slow: no training, t-SNE, UMAP or report runs (~50 s of CPU)"
+	@echo "make lint    ruff format --check and ruff check (make format fixes what it can)"
 	@echo "make bench   speed and memory figures (see bench/)"
 	@echo "variables:   ARCH=$(ARCH) EPOCHS=$(EPOCHS) REF_ARCH=$(REF_ARCH) REF_EPOCHS=$(REF_EPOCHS) SEED=$(SEED)"
 
-setup: $(VENV)/.installed data-files
+setup: $(VENV)/.installed data-files browser
+
+# The JAX and PyTorch backends' CPU builds, which the tests train with: on these machines
+# torch==2.13.0 is a local CPU build (a plain `pip install torch` pulls a multi-GB CUDA one).
+CPU_BACKENDS ?= torch==2.13.0 jax==0.10.2 jaxlib==0.10.2
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	@# fmtwist used to depend on tensorflow-cpu; the standard tensorflow wheel replaces it, not joins it
+	$(BIN)/pip uninstall --quiet --yes tensorflow-cpu >/dev/null 2>&1 || true
+	$(BIN)/pip install --quiet $(CPU_BACKENDS)
+	$(BIN)/pip install --quiet -e '.[test,jax,torch]'
 	touch $@
 
 # Debian's dataset-fashion-mnist package when we may install it; otherwise
@@ -45,12 +56,23 @@ data-files:
 	    || echo "apt-get failed: fmtwist prepare will download the data"; \
 	else echo "not root on Debian: fmtwist prepare will download the data"; fi
 
+# Debian's chromium, for the explore page's browser tests (tests/test_explore_browser.py) and bench/bench_explore.py;
+# never `playwright install`, which downloads a browser. Elsewhere the browser tests skip.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium"; \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; } >/dev/null \
+	    || echo "apt-get failed: no /usr/bin/chromium, the browser tests skip (and fail in CI)"; \
+	else echo "not root on Debian: no /usr/bin/chromium, the browser tests skip (and fail in CI)"; fi
+
 $(ART)/data.npz: | $(VENV)/.installed data-files
 	$(FMTWIST) prepare
 
 # the mystery-label network, exported to ONNX, run over the test images
 $(ART)/model-$(ARCH).keras: $(ART)/data.npz
-	$(FMTWIST) train --arch $(ARCH) --epochs $(EPOCHS) --seed $(SEED)
+	$(FMTWIST) train --arch $(ARCH) $(if $(EPOCHS),--epochs $(EPOCHS)) --seed $(SEED)
 
 $(ART)/model-$(ARCH).onnx: $(ART)/model-$(ARCH).keras
 	$(FMTWIST) export --model $<
@@ -60,7 +82,7 @@ $(ART)/embeddings.npz: $(ART)/model-$(ARCH).onnx
 
 # the reference classifier on the 10 original categories (names the mystery classes in the report)
 $(ART)/model-$(REF_ARCH)-original.keras: $(ART)/data.npz
-	$(FMTWIST) train --arch $(REF_ARCH) --labels original --epochs $(REF_EPOCHS) --seed $(SEED)
+	$(FMTWIST) train --arch $(REF_ARCH) --labels original $(if $(REF_EPOCHS),--epochs $(REF_EPOCHS)) --seed $(SEED)
 
 $(ART)/model-$(REF_ARCH)-original.onnx: $(ART)/model-$(REF_ARCH)-original.keras
 	$(FMTWIST) export --model $<
@@ -93,19 +115,37 @@ $(ART)/figures.stamp: $(ART)/embeddings.npz $(CLUSTERS) $(COORDS)
 	$(FMTWIST) plot grid --by cluster --clusters $(ART)/clusters-kmeans.npz --seed $(SEED)
 	touch $@
 
-$(ART)/report/index.html: $(ART)/figures.stamp $(ART)/model-$(REF_ARCH)-original.onnx
+# the interactive page: every image on the map, selections, a guess to save (no answer key: it would spoil the puzzle)
+$(ART)/explore.html: $(ART)/figures.stamp $(ART)/model-$(REF_ARCH)-original.onnx
+	$(FMTWIST) explore --reference $(ART)/model-$(REF_ARCH)-original.onnx
+
+# after the page, so the report links to it
+$(ART)/report/index.html: $(ART)/figures.stamp $(ART)/model-$(REF_ARCH)-original.onnx $(ART)/explore.html
 	$(FMTWIST) report --answer-key $(ART)/twist.json --reference $(ART)/model-$(REF_ARCH)-original.onnx --seed $(SEED)
 
-pipeline: $(ART)/report/index.html
+pipeline: $(ART)/report/index.html $(ART)/explore.html
 
 demo: setup pipeline summary
 
 summary:
 	@echo; echo "fmtwist demo: made in $(ART)/"; ls -lh $(ART) | tail -n +2
 	@echo; echo "The report: $(ART)/report/index.html (open it in a browser), $(ART)/report/report.md"
+	@echo "The explore page: $(ART)/explore.html (open it in a browser; it works offline)"
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# ruff's settings live in pyproject.toml (line length 120); `make format` rewrites, `make lint` only checks.
+lint: $(VENV)/.installed
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -51,7 +51,10 @@ def bench_tsne(path: Path, seed: int) -> dict:
         start = time.perf_counter()
         coords = projection.tsne(x, seed=seed, backend=backend)
         seconds = time.perf_counter() - start
-        out[backend] = {"seconds": round(seconds, 2), "trustworthiness": round(projection.trustworthiness(x, coords), 4)}
+        out[backend] = {
+            "seconds": round(seconds, 2),
+            "trustworthiness": round(projection.trustworthiness(x, coords), 4),
+        }
         log(f"  {out[backend]}")
     out["speedup"] = round(out["sklearn"]["seconds"] / out["fmtwist"]["seconds"], 2)
     out["trust_difference"] = round(out["fmtwist"]["trustworthiness"] - out["sklearn"]["trustworthiness"], 4)
@@ -67,13 +70,18 @@ def measure(cmd: list[str], env: dict | None = None) -> dict:
         "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "wall = time.perf_counter() - t\n"
         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-        "print(json.dumps({'rc': p.returncode, 'wall': wall, 'peak_mb': peak, 'out': p.stdout, 'err': p.stderr[-3000:]}))\n"
+        "print(json.dumps({'rc': p.returncode, 'wall': wall, 'peak_mb': peak, "
+        "'out': p.stdout, 'err': p.stderr[-3000:]}))\n"
     )
     done = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=env, cwd=ROOT)
     result = json.loads(done.stdout)
     if result["rc"] != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{result['err']}")
-    return {"output": json.loads(result["out"]), "wall_seconds": round(result["wall"], 2), "peak_mb": round(result["peak_mb"], 1)}
+    return {
+        "output": json.loads(result["out"]),
+        "wall_seconds": round(result["wall"], 2),
+        "peak_mb": round(result["peak_mb"], 1),
+    }
 
 
 def bench_umap(path: Path, seed: int, workdir: Path) -> dict:
@@ -82,9 +90,24 @@ def bench_umap(path: Path, seed: int, workdir: Path) -> dict:
     out = {}
     for run in ("first", "second"):
         log(f"UMAP, {run} process ...")
-        cmd = FMTWIST + ["reduce", "--method", "umap", "--embeddings", str(path), "--seed", str(seed), "-a", str(workdir), "--json"]
+        cmd = FMTWIST + [
+            "reduce",
+            "--method",
+            "umap",
+            "--embeddings",
+            str(path),
+            "--seed",
+            str(seed),
+            "-a",
+            str(workdir),
+            "--json",
+        ]
         m = measure(cmd, env)
-        out[run] = {"umap_seconds": m["output"]["seconds"], "process_seconds": m["wall_seconds"], "trustworthiness": m["output"]["trustworthiness"]}
+        out[run] = {
+            "umap_seconds": m["output"]["seconds"],
+            "process_seconds": m["wall_seconds"],
+            "trustworthiness": m["output"]["trustworthiness"],
+        }
         log(f"  {out[run]}")
     out["compile_seconds_saved"] = round(out["first"]["umap_seconds"] - out["second"]["umap_seconds"], 2)
     return out
@@ -116,7 +139,23 @@ def bench_categories(path: Path, answer_key: Path, seed: int, workdir: Path) -> 
     """Which settings separate the 10 original categories best (ARI)."""
     log("t-SNE map for the category figures ...")
     coords = workdir / "coords-tsne.npz"
-    measure(FMTWIST + ["reduce", "--method", "tsne", "--embeddings", str(path), "--out", str(coords), "--seed", str(seed), "-a", str(workdir), "--json"])
+    measure(
+        FMTWIST
+        + [
+            "reduce",
+            "--method",
+            "tsne",
+            "--embeddings",
+            str(path),
+            "--out",
+            str(coords),
+            "--seed",
+            str(seed),
+            "-a",
+            str(workdir),
+            "--json",
+        ]
+    )
     settings = {
         "kmeans_k10_tsne": ["--method", "kmeans", "--k", "10", "--coords", str(coords)],
         "kmeans_within_tsne": ["--method", "kmeans", "--within-classes", "--coords", str(coords)],
@@ -125,30 +164,66 @@ def bench_categories(path: Path, answer_key: Path, seed: int, workdir: Path) -> 
     }
     out = {}
     for name, extra in settings.items():
-        o = measure(FMTWIST + ["cluster", "--embeddings", str(path), "--answer-key", str(answer_key), "--seed", str(seed),
-                               "--out", str(workdir / f"clusters-{name}.npz"), "-a", str(workdir), "--json", *extra])["output"]
-        out[name] = {"args": extra, "n_clusters": o["n_clusters"], "ari_original": round(o["original"]["ari"], 4),
-                     "nmi_original": round(o["original"]["nmi"], 4), "accuracy_original": round(o["original"]["accuracy"], 4)}
+        o = measure(
+            FMTWIST
+            + [
+                "cluster",
+                "--embeddings",
+                str(path),
+                "--answer-key",
+                str(answer_key),
+                "--seed",
+                str(seed),
+                "--out",
+                str(workdir / f"clusters-{name}.npz"),
+                "-a",
+                str(workdir),
+                "--json",
+                *extra,
+            ]
+        )["output"]
+        out[name] = {
+            "args": extra,
+            "n_clusters": o["n_clusters"],
+            "ari_original": round(o["original"]["ari"], 4),
+            "nmi_original": round(o["original"]["nmi"], 4),
+            "accuracy_original": round(o["original"]["accuracy"], 4),
+        }
         log(f"  {name}: {out[name]}")
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--embeddings", type=Path, default=ROOT / "artifacts" / "embeddings.npz", help="the 10,000 test embeddings")
-    parser.add_argument("--all", type=Path, default=ROOT / "artifacts" / "embeddings-all.npz", help="all 70,000 embeddings")
+    parser.add_argument(
+        "--embeddings", type=Path, default=ROOT / "artifacts" / "embeddings.npz", help="the 10,000 test embeddings"
+    )
+    parser.add_argument(
+        "--all", type=Path, default=ROOT / "artifacts" / "embeddings-all.npz", help="all 70,000 embeddings"
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the figures here (JSON)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: tsne, umap, dbscan, hdbscan")
-    parser.add_argument("--answer-key", type=Path, default=ROOT / "artifacts" / "twist.json", help="twist.json, for the category figures")
+    parser.add_argument(
+        "--answer-key",
+        type=Path,
+        default=ROOT / "artifacts" / "twist.json",
+        help="twist.json, for the category figures",
+    )
     parser.add_argument("--eps", default="45", help="DBSCAN eps for the 70,000-row run (default: the notebook's 45)")
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
 
-    import numpy, sklearn
+    import numpy
+    import sklearn
 
     figures: dict = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sklearn": sklearn.__version__, "numpy": numpy.__version__},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "sklearn": sklearn.__version__,
+            "numpy": numpy.__version__,
+        },
         "inputs": {"embeddings": str(args.embeddings), "all": str(args.all)},
     }
     with tempfile.TemporaryDirectory(prefix="fmtwist-bench-") as tmp:
@@ -158,7 +233,9 @@ def main() -> None:
         if "umap" not in skip:
             figures["umap"] = bench_umap(args.embeddings, args.seed, workdir)
         if "dbscan" not in skip:
-            figures["dbscan_all"] = bench_cluster(args.all, "dbscan", ["--eps", args.eps, "--min-samples", "15"], workdir)
+            figures["dbscan_all"] = bench_cluster(
+                args.all, "dbscan", ["--eps", args.eps, "--min-samples", "15"], workdir
+            )
         if "hdbscan" not in skip:
             figures["hdbscan_all"] = bench_cluster(args.all, "hdbscan", ["--min-cluster-size", "100"], workdir)
         if "categories" not in skip and args.answer_key.exists():

@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fmtwist_cli import artifacts, embedding, export, models, training  # noqa: E402
+from fmtwist_cli import artifacts, embedding, export, layout, models, training
 
 
 def timed(fns, repeat: int) -> list[list[float]]:
@@ -57,11 +57,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-a", "--artifacts", type=Path, default=Path(os.environ.get("FMTWIST_ARTIFACTS", "artifacts")))
     parser.add_argument("--arch", default=models.DEFAULT_ARCH)
-    parser.add_argument("--data", type=Path, default=None, help="images from this data.npz (default: ARTIFACTS/data.npz; random images if absent)")
-    parser.add_argument("--untrained", action="store_true", help="bench a freshly built model (speed does not depend on the weights)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="images from this data.npz (default: ARTIFACTS/data.npz; random images if absent)",
+    )
+    parser.add_argument(
+        "--untrained", action="store_true", help="bench a freshly built model (speed does not depend on the weights)"
+    )
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=256, help="the same for both sides (embed's default)")
-    parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads (default: one per core, as embed)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="onnxruntime intra-op threads (default: one per core, as embed)"
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -71,20 +80,24 @@ def main(argv: list[str] | None = None) -> int:
     import tensorflow as tf
 
     tmp = tempfile.TemporaryDirectory()
-    keras_file = training.model_path(args.artifacts, args.arch)
+    keras_file = layout.Layout(args.artifacts).model(args.arch)
     onnx_file = keras_file.with_suffix(".onnx")
     if not args.untrained and not (keras_file.is_file() and onnx_file.is_file()):
-        print(f"note: no trained model at {onnx_file} (`fmtwist train` and `fmtwist export` make it); benching an untrained {args.arch} model, speed does not depend on the weights", file=sys.stderr)
+        print(
+            f"note: no trained model at {onnx_file} (`fmtwist train` and `fmtwist export` make it); "
+            f"benching an untrained {args.arch} model, speed does not depend on the weights",
+            file=sys.stderr,
+        )
         args.untrained = True
     if args.untrained:
         keras.utils.set_random_seed(0)
-        keras_file = Path(tmp.name) / f"model-{args.arch}.keras"
+        keras_file = layout.Layout(tmp.name).model(args.arch)
         onnx_file = keras_file.with_suffix(".onnx")
         training.save_model(models.build(args.arch, 5), keras_file)
         export.export(keras_file, onnx_file, data_path=None)
     head = export.two_headed(training.load_model(keras_file), models.DEFAULT_LAYER)
     info = embedding.describe(onnx_file, args.threads)
-    images, described = images_for(args.data or args.artifacts / "data.npz", args.images)
+    images, described = images_for(args.data or layout.Layout(args.artifacts).data, args.images)
 
     def run_keras():
         return head.predict(training.scale(images), batch_size=args.batch_size, verbose=0)
@@ -94,8 +107,14 @@ def main(argv: list[str] | None = None) -> int:
 
     # warm up (graph tracing, arena allocation) and check both agree
     warm = images[:512]
-    k_out, o_out = head.predict(training.scale(warm), batch_size=args.batch_size, verbose=0), embedding.run(info, warm, args.batch_size)
-    diff = max(float(np.abs(np.asarray(k_out[name]).reshape(len(warm), -1) - o_out[name]).max()) for name in ("embedding", "probs"))
+    k_out, o_out = (
+        head.predict(training.scale(warm), batch_size=args.batch_size, verbose=0),
+        embedding.run(info, warm, args.batch_size),
+    )
+    diff = max(
+        float(np.abs(np.asarray(k_out[name]).reshape(len(warm), -1) - o_out[name]).max())
+        for name in ("embedding", "probs")
+    )
     keras_times, ort_times = timed([run_keras, run_ort], args.repeat)
     keras_s, ort_s = statistics.median(keras_times), statistics.median(ort_times)
     result = {
@@ -114,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "onnxruntime": onnxruntime.__version__},
     }
     width = 24
-    print(f"{result['images']}, batch {args.batch_size}, {result['threads']} threads, median of {args.repeat}; {args.arch} model")
+    print(
+        f"{result['images']}, batch {args.batch_size}, {result['threads']} threads, "
+        f"median of {args.repeat}; {args.arch} model"
+    )
     print(f"{'path':<{width}} {'seconds':>8} {'images/s':>10}")
     print(f"{'Keras predict':<{width}} {keras_s:>8.2f} {args.images / keras_s:>10,.0f}")
     print(f"{'onnxruntime (embed)':<{width}} {ort_s:>8.2f} {args.images / ort_s:>10,.0f}")

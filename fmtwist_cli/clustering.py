@@ -6,32 +6,110 @@ mystery class merges several of them, so :func:`metrics` is meant to be run
 twice: against the mystery labels and, with the answer key, against the
 original categories; :func:`crosstab` shows which clusters make up a class.
 
-DBSCAN here is fmtwist's own, blocked implementation: the notebook's eps 45
-makes most points neighbours of most others, and scikit-learn's DBSCAN keeps
-every neighbourhood in memory at once (about 31 GB for 70,000 points). This one
-finds core points from each point's k-th neighbour distance and joins clusters
-block by block, so memory stays O(n·block) whatever eps is.
+Each method's parameters and their limits are declared once, in
+:data:`PARAMETERS`, and checked once, by :func:`validate_params`, before any
+work (as scikit-learn's ``_parameter_constraints``). DBSCAN is fmtwist's own,
+blocked implementation (:mod:`fmtwist_cli.dbscan`).
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from enum import Enum
+from typing import Any
 
 import numpy as np
 
-from fmtwist_cli import twist
+from fmtwist_cli import artifacts, twist
+from fmtwist_cli.dbscan import NOISE, Progress, auto_eps, dbscan, kdistances
 from fmtwist_cli.errors import FmtwistError
 
-METHODS = ("dbscan", "kmeans", "hdbscan", "agglomerative")
-NOISE = -1
-BLOCK = 2048  # rows per distance block: 2048 x 2048 float32 is 16 MB
 WARD_MAX_BYTES = 2 * 1024**3  # ward keeps n(n-1)/2 float64 distances
 HDBSCAN_AUTO_PCA = 50  # sklearn's exact HDBSCAN costs O(n² · dims): reduce first by default
 MOSTLY = 0.8  # share of points that triggers the "almost all noise / one cluster" warnings
+AUTO = "auto"
 
-Progress = Callable[[int, int], None]  # (done, total)
+
+class Method(str, Enum):
+    """The clustering methods (``fmtwist cluster --method``)."""
+
+    dbscan = "dbscan"
+    kmeans = "kmeans"
+    hdbscan = "hdbscan"
+    agglomerative = "agglomerative"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """What one parameter accepts: a whole number of at least ``low`` (at most
+    the number of points when ``up_to_n``), or with ``whole=False`` a finite
+    number greater than ``low``; or one of the ``also`` values ("auto", None)."""
+
+    low: int | float
+    whole: bool = True
+    up_to_n: bool = False
+    also: tuple[Any, ...] = ()
+
+    def check(self, name: str, value: Any, n: int | None = None) -> Any:
+        if value is None and None in self.also or isinstance(value, str) and value in self.also:
+            return value
+        number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        if self.whole:
+            if not number or not isinstance(value, (int, np.integer)) or value < self.low:
+                raise FmtwistError(f"{name} must be a whole number of at least {self.low}, got {value}")
+            if self.up_to_n and n is not None and value > n:
+                raise FmtwistError(f"{name} {value} is more than the {n} points to cluster")
+            return int(value)
+        if not number or not math.isfinite(value) or not value > self.low:
+            auto = "".join(f" or '{a}'" for a in self.also if a is not None)
+            raise FmtwistError(f"{name} must be a number greater than {self.low:g}{auto}, got {value}")
+        return float(value)
+
+
+# Every parameter each method takes, with its limits: the one place they are declared.
+PARAMETERS: dict[Method, dict[str, Limit]] = {
+    Method.dbscan: {"eps": Limit(0, whole=False, also=(AUTO,)), "min_samples": Limit(1)},
+    Method.kmeans: {"k": Limit(1, up_to_n=True, also=(AUTO,)), "n_init": Limit(1), "seed": Limit(0, also=(None,))},
+    Method.hdbscan: {"min_cluster_size": Limit(2, up_to_n=True), "min_samples": Limit(1, up_to_n=True, also=(None,))},
+    Method.agglomerative: {"k": Limit(1, up_to_n=True, also=(AUTO,))},
+}
+
+
+def as_method(method: Method | str) -> Method:
+    try:
+        return Method(method)
+    except ValueError:
+        choices = ", ".join(m.value for m in Method)
+        raise FmtwistError(f"unknown method '{method}': choose one of {choices}") from None
+
+
+def validate_params(method: Method | str, n: int, params: dict[str, Any]) -> dict[str, Any]:
+    """Check a method's parameters against :data:`PARAMETERS` before any heavy
+    work (and before any file is written); return them as plain numbers."""
+    limits = PARAMETERS[as_method(method)]
+    unknown = sorted(set(params) - set(limits))
+    if unknown:
+        raise FmtwistError(f"{Method(method).value} takes no {', '.join(unknown)} (it takes {', '.join(limits)})")
+    return {
+        name: limit.check(name, params.get(name), n)
+        for name, limit in limits.items()
+        if name in params or None not in limit.also
+    }
+
+
+def parse_eps(text: str) -> float | str:
+    """``--eps`` as typed: "auto" or a number, within DBSCAN's limit for eps."""
+    word = text.strip().lower()
+    if word == AUTO:
+        return AUTO
+    try:
+        value: Any = float(word)
+    except ValueError:
+        value = text  # refused by the limit, in its words
+    return PARAMETERS[Method.dbscan]["eps"].check("eps", value)
 
 
 @dataclass
@@ -49,10 +127,18 @@ class Result:
 # features
 
 
-def prepare_features(x: np.ndarray, scale: bool = True, pca: int | None = None, seed: int | None = None) -> np.ndarray:
+def prepare_features(
+    x: np.ndarray, scale: bool = True, pca: int | None = None, seed: int | None = None, where: str = "the features"
+) -> np.ndarray:
     """Standardize each column (the notebook's StandardScaler) and optionally
-    project onto the first ``pca`` principal components. Returns float32."""
+    project onto the first ``pca`` principal components. Returns float32.
+    ``where`` names the features' file in error messages."""
     x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 2 and x.shape[0] > 0 and x.shape[1] == 0:
+        raise FmtwistError(
+            f"{where} has an empty embedding ({x.shape[0]} rows of 0 values): nothing to measure distances on; "
+            "embed again with a model whose encoding layer has outputs (`fmtwist embed --layer`)"
+        )
     if x.ndim != 2 or x.shape[0] == 0:
         raise FmtwistError(f"features must be a non-empty 2-D array, got shape {list(x.shape)}")
     if not np.isfinite(x).all():
@@ -71,217 +157,12 @@ def prepare_features(x: np.ndarray, scale: bool = True, pca: int | None = None, 
 
 
 # --------------------------------------------------------------------------
-# blocked distances
-
-
-def _blocks(n: int, block: int) -> list[slice]:
-    return [slice(s, min(s + block, n)) for s in range(0, n, block)]
-
-
-def _sqdist(a: np.ndarray, a_sq: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
-    d = a @ b.T
-    d *= -2
-    d += a_sq[:, None]
-    d += b_sq[None, :]
-    np.maximum(d, 0, out=d)
-    return d
-
-
-def kdistances(x: np.ndarray, k: int, block: int = BLOCK, progress: Progress | None = None) -> np.ndarray:
-    """Distance from each point to its k-th nearest neighbour, the point itself
-    counting as the first (so a point is a DBSCAN core point iff this is <= eps).
-
-    Exact, in blocks of ``block`` rows, each pair of blocks computed once:
-    memory O(n·k + block²), never all pairs.
-    """
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    n = x.shape[0]
-    if not 1 <= k <= n:
-        raise FmtwistError(f"k must be between 1 and the {n} points, got {k}")
-    sq = np.einsum("ij,ij->i", x, x)
-    best = np.full((n, k), np.inf, dtype=np.float32)
-    blocks = _blocks(n, block)
-    total, done = len(blocks) * (len(blocks) + 1) // 2, 0
-
-    def merge(rows: slice, d: np.ndarray) -> None:
-        cand = np.concatenate([best[rows], d], axis=1)
-        best[rows] = np.partition(cand, k - 1, axis=1)[:, :k]
-
-    for bi, rows_i in enumerate(blocks):
-        for rows_j in blocks[bi:]:
-            d = _sqdist(x[rows_i], sq[rows_i], x[rows_j], sq[rows_j])
-            if rows_i == rows_j:
-                np.fill_diagonal(d, 0.0)
-            merge(rows_i, d)
-            if rows_i != rows_j:
-                merge(rows_j, d.T)
-            done += 1
-            if progress:
-                progress(done, total)
-    return np.sqrt(best.max(axis=1)).astype(np.float64)
-
-
-def knee(values: Sequence[float] | np.ndarray) -> int:
-    """Index of the knee of an increasing curve (sorted ascending).
-
-    Kneedle's rule: scale both axes to [0, 1] and take the point farthest
-    below the straight line from the first point to the last.
-    """
-    y = np.asarray(values, dtype=np.float64)
-    if y.ndim != 1 or y.size < 3:
-        raise FmtwistError(f"a knee needs at least 3 values, got {y.size}")
-    span = y[-1] - y[0]
-    if span <= 0:
-        return int(y.size - 1)
-    xn = np.linspace(0.0, 1.0, y.size)
-    yn = (y - y[0]) / span
-    return int(np.argmax(xn - yn))
-
-
-def auto_eps(kdist: np.ndarray, min_samples: int) -> tuple[float, dict[str, Any]]:
-    """eps at the knee of the sorted k-distance curve (k = min_samples)."""
-    curve = np.sort(kdist)
-    i = knee(curve)
-    eps = float(curve[i])
-    if eps <= 0:  # duplicates everywhere below the knee: take the first positive distance
-        positive = curve[curve > 0]
-        if positive.size == 0:
-            raise FmtwistError("cannot choose eps: all points coincide")
-        eps = float(positive[0])
-    above = float((curve > eps).mean())
-    info = {
-        "eps": eps,
-        "how": (
-            f"knee of the sorted {min_samples}-distance curve (the point farthest below the line from its first "
-            f"to its last value, both axes scaled to 0-1): rank {i + 1:,} of {curve.size:,}; "
-            f"{above:.1%} of points have a larger {min_samples}-distance and cannot be core points"
-        ),
-        "rank": i + 1,
-        "share_above": above,
-    }
-    return eps, info
-
-
-# --------------------------------------------------------------------------
 # methods
-
-
-def _check_int(name: str, value: Any, low: int, n: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise FmtwistError(f"{name} must be a whole number of at least {low}, got {value}")
-    if n is not None and value > n:
-        raise FmtwistError(f"{name} {value} is more than the {n} points to cluster")
-    return int(value)
-
-
-def dbscan(
-    x: np.ndarray,
-    eps: float,
-    min_samples: int = 15,
-    kdist: np.ndarray | None = None,
-    block: int = BLOCK,
-    progress: Progress | None = None,
-) -> np.ndarray:
-    """DBSCAN (as scikit-learn's, euclidean) with O(n·block) memory.
-
-    Core points: k-distance <= eps with k = min_samples (the point counts).
-    Core points within eps are joined block pair by block pair (union of
-    components, skipping pairs already joined); each other point takes the
-    cluster of the first core point within eps, else it is noise (-1).
-    Only border points reachable from two clusters may be labelled
-    differently from scikit-learn, whose choice there is order-dependent too.
-    """
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    n = x.shape[0]
-    if not eps > 0:
-        raise FmtwistError(f"eps must be greater than 0, got {eps}")
-    min_samples = _check_int("min_samples", min_samples, 1)
-    if kdist is None:
-        kdist = kdistances(x, min(min_samples, n), block, progress)
-    core = kdist <= eps if min_samples <= n else np.zeros(n, dtype=bool)
-    eps2 = np.float32(eps) ** 2
-    sq = np.einsum("ij,ij->i", x, x)
-    comp = np.arange(n)  # component of each core point (a representative index)
-    owner = np.full(n, -1)  # for other points: the core point that claims them
-    blocks = _blocks(n, block)
-    core_idx = [np.flatnonzero(core[b]) + b.start for b in blocks]
-    total, done = len(blocks) * (len(blocks) + 1) // 2, 0
-
-    def join(a: np.ndarray, b: np.ndarray) -> None:
-        nonlocal comp
-        ca, cb = comp[a], comp[b]
-        keep = ca != cb
-        if not keep.any():
-            return
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        ca, cb = ca[keep], cb[keep]
-        nodes = np.unique(np.concatenate([ca, cb]))
-        la, lb = np.searchsorted(nodes, ca), np.searchsorted(nodes, cb)
-        graph = coo_matrix((np.ones(la.size, dtype=np.int8), (la, lb)), shape=(nodes.size, nodes.size))
-        _, lab = connected_components(graph, directed=False)
-        rep = np.full(lab.max() + 1, n)
-        np.minimum.at(rep, lab, nodes)
-        remap = np.arange(n)
-        remap[nodes] = rep[lab]
-        comp = remap[comp]
-
-    def claim(rows: np.ndarray, cores: np.ndarray) -> None:
-        todo = rows[owner[rows] < 0]
-        if todo.size == 0 or cores.size == 0:
-            return
-        near = _sqdist(x[todo], sq[todo], x[cores], sq[cores]) <= eps2
-        hit = near.any(axis=1)
-        owner[todo[hit]] = cores[near[hit].argmax(axis=1)]
-
-    for bi, rows_i in enumerate(blocks):
-        all_i = np.arange(rows_i.start, rows_i.stop)
-        other_i = all_i[~core[rows_i]]
-        for bj in range(bi, len(blocks)):
-            ci, cj = core_idx[bi], core_idx[bj]
-            if ci.size and cj.size:
-                # Pairs of core points already in one component need no
-                # distance: skip the block's largest component against itself,
-                # which is most of the work when one cluster dominates.
-                lab_i, lab_j = comp[ci], comp[cj]
-                values, counts = np.unique(np.concatenate([lab_i, lab_j]), return_counts=True)
-                if values.size > 1:
-                    big = values[counts.argmax()]
-                    other_ci, other_cj = lab_i != big, lab_j != big
-                    for rows, cols in ((ci[other_ci], cj), (ci[~other_ci], cj[other_cj])):
-                        if rows.size and cols.size:
-                            a, b = np.nonzero(_sqdist(x[rows], sq[rows], x[cols], sq[cols]) <= eps2)
-                            join(rows[a], cols[b])
-            claim(other_i, cj)
-            if bj != bi:
-                rows_j = blocks[bj]
-                claim(np.arange(rows_j.start, rows_j.stop)[~core[rows_j]], ci)
-            done += 1
-            if progress:
-                progress(done, total)
-
-    labels = np.full(n, NOISE, dtype=np.int64)
-    reps = comp.copy()
-    reps[~core] = -1
-    claimed = (~core) & (owner >= 0)
-    reps[claimed] = comp[owner[claimed]]
-    found = reps >= 0
-    # number clusters 0.. in order of their first core point, as scikit-learn does
-    ids = np.unique(reps[core])
-    first = np.full(n, n)
-    np.minimum.at(first, reps[core], np.flatnonzero(core))
-    number = np.full(n, NOISE, dtype=np.int64)
-    number[ids[np.argsort(first[ids])]] = np.arange(ids.size)
-    labels[found] = number[reps[found]]
-    return labels
 
 
 def kmeans(x: np.ndarray, k: int, n_init: int = 10, seed: int | None = None) -> np.ndarray:
     from sklearn.cluster import KMeans
 
-    k = _check_int("k", k, 1, x.shape[0])
-    n_init = _check_int("n_init", n_init, 1)
     return KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit_predict(x).astype(np.int64)
 
 
@@ -289,9 +170,6 @@ def hdbscan(x: np.ndarray, min_cluster_size: int = 15, min_samples: int | None =
     """scikit-learn's HDBSCAN (exact; tree-based, O(n) memory, O(n²·dims) time)."""
     from sklearn.cluster import HDBSCAN
 
-    min_cluster_size = _check_int("min_cluster_size", min_cluster_size, 2, x.shape[0])
-    if min_samples is not None:
-        min_samples = _check_int("min_samples", min_samples, 1, x.shape[0])
     model = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min_samples, copy=True)
     return model.fit_predict(x).astype(np.int64)
 
@@ -301,7 +179,6 @@ def agglomerative(x: np.ndarray, k: int) -> np.ndarray:
     from sklearn.cluster import AgglomerativeClustering
 
     n = x.shape[0]
-    k = _check_int("k", k, 1, n)
     need = n * (n - 1) // 2 * 8
     if need > WARD_MAX_BYTES:
         raise FmtwistError(
@@ -313,38 +190,19 @@ def agglomerative(x: np.ndarray, k: int) -> np.ndarray:
     return AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(x).astype(np.int64)
 
 
-def default_pca(method: str, dims: int) -> int | None:
+def default_pca(method: Method | str, dims: int) -> int | None:
     """PCA applied when the user asks for none: HDBSCAN's exact tree search
     costs O(n² · dims), so it runs on 50 components unless told otherwise."""
-    return HDBSCAN_AUTO_PCA if method == "hdbscan" and dims > HDBSCAN_AUTO_PCA else None
+    return HDBSCAN_AUTO_PCA if Method(method) is Method.hdbscan and dims > HDBSCAN_AUTO_PCA else None
 
 
-def validate_params(method: str, n: int, params: dict[str, Any]) -> None:
-    """Check a method's parameters before any heavy work (and before any file is written)."""
-    if method not in METHODS:
-        raise FmtwistError(f"unknown method '{method}': choose one of {', '.join(METHODS)}")
-    if method == "dbscan":
-        eps = params.get("eps")
-        if eps != "auto" and not (isinstance(eps, (int, float)) and eps > 0 and np.isfinite(eps)):
-            raise FmtwistError(f"eps must be a number greater than 0 or 'auto', got {eps}")
-        _check_int("min_samples", params.get("min_samples"), 1)
-    elif method in ("kmeans", "agglomerative"):
-        if params.get("k") != "auto":
-            _check_int("k", params.get("k"), 1, n)
-        if method == "kmeans":
-            _check_int("n_init", params.get("n_init"), 1)
-    else:
-        _check_int("min_cluster_size", params.get("min_cluster_size"), 2, n)
-        if params.get("min_samples") is not None:
-            _check_int("min_samples", params["min_samples"], 1, n)
-
-
-def run(method: str, x: np.ndarray, params: dict[str, Any], progress: Progress | None = None) -> Result:
-    """Cluster ``x`` (already prepared) with one method; params as validate_params."""
-    validate_params(method, x.shape[0], params)
+def run(method: Method | str, x: np.ndarray, params: dict[str, Any], progress: Progress | None = None) -> Result:
+    """Cluster ``x`` (already prepared) with one method; params as in :data:`PARAMETERS`."""
+    method = as_method(method)
+    params = validate_params(method, x.shape[0], params)
     start = time.perf_counter()
     info: dict[str, Any] = {}
-    if method == "dbscan":
+    if method is Method.dbscan:
         k = min(params["min_samples"], x.shape[0])
 
         def phase(first: bool) -> Progress | None:  # two passes over the blocks, one bar
@@ -354,17 +212,17 @@ def run(method: str, x: np.ndarray, params: dict[str, Any], progress: Progress |
 
         kdist = kdistances(x, k, progress=phase(True))
         eps = params["eps"]
-        if eps == "auto":
+        if eps == AUTO:
             eps, info = auto_eps(kdist, params["min_samples"])
         labels = dbscan(x, float(eps), params["min_samples"], kdist=kdist, progress=phase(False))
         params = {**params, "eps": float(eps)}
-    elif method == "kmeans":
+    elif method is Method.kmeans:
         labels = kmeans(x, params["k"], params["n_init"], params.get("seed"))
-    elif method == "hdbscan":
+    elif method is Method.hdbscan:
         labels = hdbscan(x, params["min_cluster_size"], params.get("min_samples"))
     else:
         labels = agglomerative(x, params["k"])
-    return Result(method, labels, params, info, time.perf_counter() - start)
+    return Result(method.value, labels, params, info, time.perf_counter() - start)
 
 
 def category_units(class_size: int, total: int) -> int:
@@ -374,7 +232,7 @@ def category_units(class_size: int, total: int) -> int:
 
 
 def run_within(
-    method: str, x: np.ndarray, classes: np.ndarray, params: dict[str, Any], progress: Progress | None = None
+    method: Method | str, x: np.ndarray, classes: np.ndarray, params: dict[str, Any], progress: Progress | None = None
 ) -> Result:
     """Cluster each class's rows on their own and number the clusters class
     by class (noise stays -1).
@@ -395,7 +253,7 @@ def run_within(
     for i, c in enumerate(values):
         rows = np.flatnonzero(classes == c)
         p = dict(params)
-        if p.get("k") == "auto":
+        if p.get("k") == AUTO:
             p["k"] = category_units(rows.size, x.shape[0])
         if "k" in p:
             p["k"] = min(p["k"], rows.size)
@@ -406,9 +264,19 @@ def run_within(
         found = result.labels >= 0
         labels[rows[found]] = result.labels[found] + offset
         n_found = int(result.labels.max()) + 1 if found.any() else 0
-        per_class[str(int(c))] = {"clusters": list(range(offset, offset + n_found)), "params": result.params, **result.info}
+        per_class[str(int(c))] = {
+            "clusters": list(range(offset, offset + n_found)),
+            "params": result.params,
+            **result.info,
+        }
         offset += n_found
-    return Result(method, labels, {**params, "within_classes": True}, {"per_class": per_class}, time.perf_counter() - start)
+    return Result(
+        Method(method).value,
+        labels,
+        {**params, "within_classes": True},
+        {"per_class": per_class},
+        time.perf_counter() - start,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -422,14 +290,20 @@ def sizes(labels: np.ndarray) -> list[tuple[int, int]]:
     return [(int(values[i]), int(counts[i])) for i in order]
 
 
-def crosstab(labels_pred: np.ndarray, labels_true: np.ndarray) -> tuple[list[int], list[int], np.ndarray]:
-    """Cluster x class counts: (cluster ids, class ids, counts[cluster, class])."""
-    pred, true = np.asarray(labels_pred), np.asarray(labels_true)
-    clusters, pi = np.unique(pred, return_inverse=True)
-    classes, ti = np.unique(true, return_inverse=True)
-    counts = np.zeros((clusters.size, classes.size), dtype=np.int64)
-    np.add.at(counts, (pi, ti), 1)
-    return clusters.tolist(), classes.tolist(), counts
+def crosstab(
+    rows: np.ndarray, cols: np.ndarray, rows_listed: Sequence[int] = (), cols_listed: Sequence[int] = ()
+) -> tuple[list[int], list[int], np.ndarray]:
+    """The cross table of two labellings of the same points, e.g. cluster x class:
+    (row ids, column ids, counts[row, column]), ids ascending (noise, -1, first).
+    ``rows_listed``/``cols_listed``: ids to list even where no point has them."""
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    if rows.shape != cols.shape or rows.ndim != 1:
+        raise FmtwistError(f"labels differ in shape: {list(rows.shape)} and {list(cols.shape)}")
+    row_ids = np.unique(np.concatenate([rows, np.asarray(rows_listed, dtype=rows.dtype)]))
+    col_ids = np.unique(np.concatenate([cols, np.asarray(cols_listed, dtype=cols.dtype)]))
+    counts = np.zeros((row_ids.size, col_ids.size), dtype=np.int64)
+    np.add.at(counts, (np.searchsorted(row_ids, rows), np.searchsorted(col_ids, cols)), 1)
+    return [int(v) for v in row_ids], [int(v) for v in col_ids], counts
 
 
 def matched_accuracy(labels_true: np.ndarray, labels_pred: np.ndarray) -> tuple[float, dict[int, int]]:
@@ -475,7 +349,9 @@ def metrics(labels_true: np.ndarray, labels_pred: np.ndarray) -> dict[str, Any]:
     }
 
 
-def evaluation(labels_true: np.ndarray, labels_pred: np.ndarray, class_names: Sequence[str] | None = None) -> dict[str, Any]:
+def evaluation(
+    labels_true: np.ndarray, labels_pred: np.ndarray, class_names: Sequence[str] | None = None
+) -> dict[str, Any]:
     """metrics() plus the cluster x class table, as plain JSON-ready values."""
     clusters, classes, counts = crosstab(labels_pred, labels_true)
     names = [class_names[c] if class_names and 0 <= c < len(class_names) else str(c) for c in classes]
@@ -499,24 +375,25 @@ def warnings_for(labels: np.ndarray, method: str, params: dict[str, Any]) -> lis
     if biggest >= MOSTLY and method in ("dbscan", "hdbscan"):
         hint = "a smaller --eps" if method == "dbscan" else "other settings or --pca"
         out.append(f"{knob} puts {biggest:.0%} of points in one cluster; try {hint}")
-    if method in ("dbscan", "hdbscan") and noise < 1 and np.unique(labels[labels != NOISE]).size == 1 and biggest < MOSTLY:
+    if (
+        method in ("dbscan", "hdbscan")
+        and noise < 1
+        and np.unique(labels[labels != NOISE]).size == 1
+        and biggest < MOSTLY
+    ):
         out.append(f"{knob} finds a single cluster")
     return out
 
 
-def original_categories(index: np.ndarray, split: np.ndarray, answer_key: dict[str, Any], where: str = "answer key") -> np.ndarray:
+def original_categories(
+    index: np.ndarray, split: np.ndarray, answer_key: dict[str, Any], where: str = "answer key"
+) -> np.ndarray:
     """Each embeddings row's original category, from the answer key (twist.json)."""
     originals = answer_key["original_labels"]
+    sizes = {s: len(labels) for s, labels in originals.items()}
+    remedy = "pass the twist.json written with the embeddings' data.npz (the same `fmtwist prepare`)"
+    artifacts.check_rows(index, split, sizes, "the embeddings", where, remedy)
     out = np.empty(len(index), dtype=np.int64)
     for s in np.unique(split):
-        rows = split == s
-        if s not in originals:
-            raise FmtwistError(f"{where} has no original labels for split '{s}'")
-        idx = index[rows]
-        if idx.size and (idx.min() < 0 or idx.max() >= originals[s].size):
-            raise FmtwistError(
-                f"{where} does not match the embeddings: a {s} row index is outside 0..{originals[s].size - 1} "
-                "(was it made by the same `fmtwist prepare`?)"
-            )
-        out[rows] = originals[s][idx]
+        out[split == s] = originals[s][index[split == s]]
     return out

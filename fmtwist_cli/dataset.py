@@ -30,8 +30,13 @@ def build(raw: sources.RawData, twist: Twist | None, seed: int | None = None) ->
     data = artifacts.Artifact(
         "data",
         {"x_train": raw.x_train, "y_train": y_train, "x_test": raw.x_test, "y_test": y_test},
-        {"n_classes": n_classes, "source": raw.description, "twist": twist_name, "has_answer_key": key is not None,
-         "provenance": artifacts.provenance({**raw.files, "twist": twist.path if twist else None}, seed)},
+        {
+            "n_classes": n_classes,
+            "source": raw.description,
+            "twist": twist_name,
+            "has_answer_key": key is not None,
+            "provenance": artifacts.provenance({**raw.files, "twist": twist.path if twist else None}, seed),
+        },
     )
     return Prepared(data, key)
 

@@ -7,19 +7,40 @@ class count, layer) from the ONNX metadata written by ``fmtwist export``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from fmtwist_cli import artifacts
+from fmtwist_cli import artifacts, layout
 from fmtwist_cli.errors import ArtifactError, DataError, FmtwistError
 
 INPUT_NAME = "image"
 OUTPUTS = ("embedding", "probs")
 DEFAULT_SCALE = 1.0 / 255.0
-SPLITS = ("train", "test", "all")
+
+
+class Split(str, Enum):
+    """Which images of data.npz: the test split, the training split, or all (train then test)."""
+
+    test = "test"
+    train = "train"
+    all = "all"
+
+
+class Provider(str, Enum):
+    """Where onnxruntime runs: CUDA when onnxruntime-gpu offers it (auto), the CPU, or CUDA or nothing."""
+
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+SPLITS = tuple(s.value for s in Split)
+CPU, CUDA = "CPUExecutionProvider", "CUDAExecutionProvider"
 
 Progress = Callable[[int, int], None]  # (advance, total)
 
@@ -36,17 +57,36 @@ class ModelInfo:
     layer: str = "unknown"
     labels: str = "mystery"
     session: Any = field(default=None, repr=False)
+    provider: str = CPU  # the execution provider that runs it
 
 
 def _made_by(path: Path) -> str:
-    stem = path.stem[len("model-"):] if path.stem.startswith("model-") else None
-    if stem and stem.endswith("-original"):
-        return f"fmtwist export --arch {stem[: -len('-original')]} --labels original"
-    return f"fmtwist export --arch {stem}" if stem else "fmtwist export"
+    if not path.name.startswith("model-"):
+        return "fmtwist export"
+    arch, labels = layout.parse_model_name(path)
+    return f"fmtwist export --arch {arch}" + (" --labels original" if labels is layout.Labels.original else "")
 
 
-def session(onnx_path: Path, threads: int | None = None) -> Any:
-    """An onnxruntime session, with a user-facing error for anything unreadable."""
+def providers(choice: Provider | str = Provider.cpu) -> list[str]:
+    """onnxruntime's execution providers for ``choice``; CUDA only where onnxruntime-gpu offers it."""
+    import onnxruntime as ort
+
+    choice = Provider(choice)
+    available = ort.get_available_providers()
+    if choice is Provider.cuda and CUDA not in available:
+        raise FmtwistError(
+            f"--provider cuda: this onnxruntime has no CUDA provider (it has {', '.join(available)}); "
+            "install onnxruntime-gpu in place of onnxruntime (pip install 'fmtwist[cuda]') "
+            "on a machine with an NVIDIA GPU"
+        )
+    return [CUDA, CPU] if choice is not Provider.cpu and CUDA in available else [CPU]
+
+
+def session(onnx_path: Path, threads: int | None = None, provider: Provider | str = Provider.cpu) -> Any:
+    """An onnxruntime session, with a user-facing error for anything unreadable.
+
+    The CPU unless ``provider`` asks for CUDA: export's parity check and the
+    tests compare with Keras on the CPU."""
     import onnxruntime as ort
 
     path = Path(onnx_path)
@@ -56,6 +96,7 @@ def session(onnx_path: Path, threads: int | None = None) -> Any:
         raise ArtifactError(f"{path} is a folder, expected an ONNX model file")
     if threads is not None and threads < 1:
         raise FmtwistError(f"--threads must be at least 1 (got {threads})")
+    chosen = providers(provider)
     model_bytes = checked_onnx(path)
     options = ort.SessionOptions()
     options.log_severity_level = 3
@@ -64,7 +105,7 @@ def session(onnx_path: Path, threads: int | None = None) -> Any:
         options.intra_op_num_threads = threads
     try:
         # From the checked bytes, not the path: what runs is what was checked.
-        return ort.InferenceSession(model_bytes, sess_options=options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(model_bytes, sess_options=options, providers=chosen)
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/InvalidGraph
         raise ArtifactError(f"{path} is not a valid ONNX model ({_reason(exc)})") from None
 
@@ -119,18 +160,22 @@ def _dims(shape: list[Any]) -> list[Any]:
     return [d if isinstance(d, int) else "N" for d in shape]
 
 
-def describe(onnx_path: Path, threads: int | None = None) -> ModelInfo:
+def describe(onnx_path: Path, threads: int | None = None, provider: Provider | str = Provider.cpu) -> ModelInfo:
     """Open an exported model and check it has fmtwist's input and outputs."""
     path = Path(onnx_path)
-    sess = session(path, threads)
+    sess = session(path, threads, provider)
     inputs = sess.get_inputs()
     outputs = {o.name: o for o in sess.get_outputs()}
     if len(inputs) != 1:
-        raise ArtifactError(f"{path} takes {len(inputs)} inputs; fmtwist models take one, '{INPUT_NAME}' (make it with `fmtwist export`)")
+        raise ArtifactError(
+            f"{path} takes {len(inputs)} inputs; fmtwist models take one, '{INPUT_NAME}' "
+            "(make it with `fmtwist export`)"
+        )
     shape = _dims(list(inputs[0].shape))
     if len(shape) != 4 or shape[1:] != [28, 28, 1]:
         raise ArtifactError(
-            f"{path} expects input of shape ({', '.join(map(str, shape))}), but the images are N x 28 x 28 x 1 (make the model with `fmtwist export`)"
+            f"{path} expects input of shape ({', '.join(map(str, shape))}), "
+            "but the images are N x 28 x 28 x 1 (make the model with `fmtwist export`)"
         )
     missing = [name for name in OUTPUTS if name not in outputs]
     if missing:
@@ -158,6 +203,7 @@ def describe(onnx_path: Path, threads: int | None = None) -> ModelInfo:
         layer=meta.get("layer", "unknown"),
         labels=meta.get("labels", "mystery"),
         session=sess,
+        provider=sess.get_providers()[0],  # CUDA falls back to the CPU where no GPU answers
     )
 
 
@@ -172,7 +218,9 @@ def _check_images(images: np.ndarray) -> np.ndarray:
     return images
 
 
-def run(info: ModelInfo, images: np.ndarray, batch_size: int = 256, progress: Progress | None = None) -> dict[str, np.ndarray]:
+def run(
+    info: ModelInfo, images: np.ndarray, batch_size: int = 256, progress: Progress | None = None
+) -> dict[str, np.ndarray]:
     """Embed and classify with an opened model (see :func:`predict`)."""
     images = _check_images(images)
     if batch_size < 1:
@@ -201,7 +249,13 @@ def run(info: ModelInfo, images: np.ndarray, batch_size: int = 256, progress: Pr
     return results
 
 
-def predict(onnx_path: Path, images: np.ndarray, batch_size: int = 256, threads: int | None = None, progress: Progress | None = None) -> dict[str, np.ndarray]:
+def predict(
+    onnx_path: Path,
+    images: np.ndarray,
+    batch_size: int = 256,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, np.ndarray]:
     """Embedding (float32 N x D) and class probabilities (float32 N x K) for
     uint8 N x 28 x 28 images; scaling to [0, 1] happens here."""
     return run(describe(onnx_path, threads), images, batch_size, progress)
@@ -211,11 +265,12 @@ def predict(onnx_path: Path, images: np.ndarray, batch_size: int = 256, threads:
 # the embed step: a split of data.npz -> embeddings.npz
 
 
-def select(data: artifacts.Artifact, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def select(data: artifacts.Artifact, split: Split | str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Images, labels, row index into data.npz and split name per row."""
     if split not in SPLITS:
         raise FmtwistError(f"--split must be one of: {', '.join(SPLITS)} (got '{split}')")
-    parts = ("train", "test") if split == "all" else (split,)
+    split = Split(split)
+    parts = ("train", "test") if split is Split.all else (split.value,)
     xs, ys, idx, names = [], [], [], []
     for part in parts:
         x = data[f"x_{part}"]
@@ -241,27 +296,44 @@ def scores(labels: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, An
 def embed(
     onnx_path: Path,
     data_path: Path,
-    split: str = "test",
+    split: Split | str = Split.test,
     batch_size: int = 256,
     threads: int | None = None,
     progress: Progress | None = None,
+    provider: Provider | str = Provider.auto,
 ) -> tuple[artifacts.Artifact, dict[str, Any]]:
     """Run the model over a split; return the embeddings artifact and scores."""
-    info = describe(onnx_path, threads)
+    if split not in SPLITS:
+        raise FmtwistError(f"--split must be one of: {', '.join(SPLITS)} (got '{split}')")
+    split = Split(split).value
+    info = describe(onnx_path, threads, provider)
     data = artifacts.load(data_path, "data")
     k = int(data.meta["n_classes"])
     if info.n_classes != k:
         what = "original categories" if info.labels == "original" else "classes"
         raise ArtifactError(
-            f"{info.path} predicts {info.n_classes} {what} but {data_path} has {k} mystery classes; export a model trained on this data"
+            f"{info.path} predicts {info.n_classes} {what} but {data_path} has {k} mystery classes; "
+            "export a model trained on this data"
         )
     if info.labels == "mystery":  # its classes are the puzzle of the data it learned from
-        artifacts.check_made_from(info, "data", data_path, "pass the data.npz it was trained on (--data), or train and export a model on this one")
+        artifacts.check_made_from(
+            info,
+            "data",
+            data_path,
+            "pass the data.npz it was trained on (--data), or train and export a model on this one",
+        )
     images, labels, index, names = select(data, split)
     out = run(info, images, batch_size, progress)
     pred = out["probs"].argmax(axis=1).astype(np.int64) if len(images) else np.empty(0, np.int64)
     result = scores(labels, pred, k)
-    arrays = {"embedding": out["embedding"], "probs": out["probs"], "pred": pred, "labels": labels.astype(np.int64), "index": index, "split": names}
+    arrays = {
+        "embedding": out["embedding"],
+        "probs": out["probs"],
+        "pred": pred,
+        "labels": labels.astype(np.int64),
+        "index": index,
+        "split": names,
+    }
     meta = {
         "model": str(info.path),
         "arch": info.arch,
@@ -271,6 +343,7 @@ def embed(
         "split": split,
         "accuracy": result["accuracy"],
         "batch_size": batch_size,
+        "provider": info.provider,
         "provenance": artifacts.provenance({"model": info.path, "data": data_path}),
     }
     return artifacts.Artifact("embeddings", arrays, meta), result

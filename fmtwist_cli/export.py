@@ -11,13 +11,16 @@ a sample; the file is only written when both pass.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from fmtwist_cli import __version__, artifacts, models, training
+from fmtwist_cli import __version__, artifacts, backends, errors, layout, models, training
 from fmtwist_cli.errors import ArtifactError, FmtwistError
 
 INPUT_NAME = "image"
@@ -52,7 +55,11 @@ def two_headed(model: Any, layer: str, where: str = "the model") -> Any:
     names = layer_names(model)
     if layer not in names:
         raise FmtwistError(f"no layer '{layer}' in {where}; valid layers: {', '.join(names)}")
-    return keras.Model(model.inputs, {"embedding": model.get_layer(layer).output, "probs": model.outputs[0]}, name=f"{model.name}_two_headed")
+    return keras.Model(
+        model.inputs,
+        {"embedding": model.get_layer(layer).output, "probs": model.outputs[0]},
+        name=f"{model.name}_two_headed",
+    )
 
 
 def to_onnx(head: Any) -> Any:
@@ -140,7 +147,7 @@ def sample_images(data_path: Path | None, n: int = SAMPLE, seed: int = 0) -> tup
 def _history_of(model_file: Path) -> dict[str, Any] | None:
     """The history beside the model, unless it records another model's SHA-256
     (a later training run that did not finish writing, a file copied in)."""
-    hist_file = training.history_path_for(model_file)
+    hist_file = layout.history_for(model_file)
     if not hist_file.is_file():
         return None
     try:
@@ -157,8 +164,10 @@ def _model_identity(model: Any, model_file: Path, hist: dict[str, Any] | None) -
     """Architecture and label kind, from the history beside the model or the name."""
     if hist is not None:
         return str(hist["arch"]), str(hist["labels"])
-    arch, labels = training.arch_labels_from_name(model_file)
-    return (model.name if model.name in models.ARCHITECTURES else arch), labels
+    arch, labels = layout.parse_model_name(model_file)
+    if model.name in models.ARCHITECTURES:
+        arch = model.name
+    return (arch if arch in models.ARCHITECTURES else models.DEFAULT_ARCH), labels.value
 
 
 def model_provenance(model_file: Path, hist: dict[str, Any] | None) -> dict[str, Any]:
@@ -168,11 +177,67 @@ def model_provenance(model_file: Path, hist: dict[str, Any] | None) -> dict[str,
     prov = artifacts.provenance({"keras": model_file}, trained.get("seed") if trained else None)
     if trained and isinstance(trained.get("inputs"), dict):
         prov["inputs"].update(trained["inputs"])
+    if trained and isinstance(trained.get("training"), dict):  # backend, device and versions it trained with
+        prov["training"] = trained["training"]
     return prov
 
 
-def export(model_file: Path, out: Path | None = None, layer: str = models.DEFAULT_LAYER, data_path: Path | None = None, tolerance: float = TOLERANCE) -> ExportResult:
-    """Export a .keras model to ONNX, check it and compare it with Keras."""
+def export(
+    model_file: Path,
+    out: Path | None = None,
+    layer: str = models.DEFAULT_LAYER,
+    data_path: Path | None = None,
+    tolerance: float = TOLERANCE,
+) -> ExportResult:
+    """Export a .keras model to ONNX, check it and compare it with Keras.
+
+    Always with TensorFlow and tf2onnx on the CPU, whichever backend trained
+    the model (the .keras format is the same); where this process already
+    runs Keras on another backend, in a new Python process."""
+    try:
+        runtime = backends.activate(backends.Backend.tensorflow, backends.Device.cpu)
+    except backends.BackendError:
+        return _export_in_subprocess(model_file, out, layer, data_path, tolerance)
+    with runtime.scope():
+        return _export(model_file, out, layer, data_path, tolerance)
+
+
+_CHILD = """
+import json, sys
+from dataclasses import asdict
+from fmtwist_cli import export, errors
+try:
+    result = export.export(*json.loads(sys.argv[1]))
+except errors.FmtwistError as exc:
+    print(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
+    sys.exit(1)
+print(json.dumps({"result": asdict(result) | {"path": str(result.path)}}))
+"""
+
+
+def _export_in_subprocess(
+    model_file: Path, out: Path | None, layer: str, data_path: Path | None, tolerance: float
+) -> ExportResult:
+    args = [
+        str(model_file),
+        None if out is None else str(out),
+        layer,
+        None if data_path is None else str(data_path),
+        tolerance,
+    ]
+    env = {**os.environ, "KERAS_BACKEND": backends.Backend.tensorflow.value}
+    done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(args)], capture_output=True, text=True, env=env)
+    try:
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit code {done.returncode}"
+        raise FmtwistError(f"exporting {model_file} in a TensorFlow process failed ({reason[:200]})") from None
+    if "error" in answer:
+        raise getattr(errors, answer["error"], FmtwistError)(answer["message"])
+    return ExportResult(**(answer["result"] | {"path": Path(answer["result"]["path"])}))
+
+
+def _export(model_file: Path, out: Path | None, layer: str, data_path: Path | None, tolerance: float) -> ExportResult:
     import onnx
 
     from fmtwist_cli import embedding
@@ -199,16 +264,20 @@ def export(model_file: Path, out: Path | None = None, layer: str = models.DEFAUL
         raise ArtifactError(f"the ONNX export of {model_file} fails onnx.checker: {str(exc).splitlines()[0]}") from None
     images, source = sample_images(data_path)
     x = training.scale(images)
-    keras_out = head.predict(x, batch_size=256, verbose=0)
+    keras_out = head.predict(backends.batches(x, None, 256, backends.Backend.tensorflow), verbose=0)
     serialized = proto.SerializeToString()
     with artifacts.atomic_path(out) as tmp:
         tmp.write_bytes(serialized)
         ort_out = embedding.predict(tmp, images, batch_size=256)
-        diffs = {name: float(np.max(np.abs(np.asarray(keras_out[name]).reshape(len(images), -1) - ort_out[name]))) for name in OUTPUTS}
+        diffs = {
+            name: float(np.max(np.abs(np.asarray(keras_out[name]).reshape(len(images), -1) - ort_out[name])))
+            for name in OUTPUTS
+        }
         worst = max(diffs.values())
         if not worst <= tolerance:  # also catches NaN
             raise ArtifactError(
-                f"Keras and onnxruntime disagree on {source}: largest absolute difference {worst:.3g} > {tolerance:g}; {out} not written"
+                f"Keras and onnxruntime disagree on {source}: "
+                f"largest absolute difference {worst:.3g} > {tolerance:g}; {out} not written"
             )
         # Recorded so the report can show the measured difference, not just the limit.
         meta["keras_max_abs_diff"] = f"{worst:.3g}"

@@ -1,10 +1,8 @@
 """Image grids: pick members of a cluster or class and lay their images out.
 
-Three ways to look at a selection: Unicode half blocks (two pixel rows per
-character, so an image is 28 columns by 14 rows) for a colour terminal, a
-plain character ramp of the same shape for anything else, and a PNG with a
-caption under every image. This module returns plain data and strings; the
-command layer turns the half-block runs into Rich text.
+Three ways to look at a selection: in the terminal, as Unicode half blocks or
+a plain character ramp (:mod:`fmtwist_cli.terminal`), and as a PNG with a
+caption under every image (:func:`grid_figure`).
 
 Members are picked ``random`` (any members), ``central`` (nearest the group's
 centre), ``border`` (least sure of their group: lowest centroid silhouette, or
@@ -17,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +23,25 @@ import numpy as np
 from fmtwist_cli import artifacts
 from fmtwist_cli.errors import ArtifactError, FmtwistError
 
-PICKS = ("random", "central", "border", "noise")
-ASCII_RAMP = " .:-=+*#%@"  # dark to bright, like the images (light garment on black)
-CELL_WIDTH = 28  # characters per image in the terminal
-CELL_HEIGHT = 14  # character rows per image: two pixel rows each
-GAP = 2  # characters between images
-MAX_PER_ROW = 10
+MAX_PER_ROW = 10  # images per row of a grid
 
+
+class Pick(str, Enum):
+    """Which members of a group to show (``--pick``); see the module docstring."""
+
+    random = "random"
+    central = "central"
+    border = "border"
+    noise = "noise"
+
+    @property
+    def shown(self) -> str:
+        """How a title names the members shown."""
+        return {"central": "most central", "border": "most borderline"}.get(self.value, "random")
+
+
+# `plot grid` shows every group, the noise as a row of its own: every pick but noise.
+GroupPick = Enum("GroupPick", {p.name: p.value for p in Pick if p is not Pick.noise}, type=str)
 
 # --------------------------------------------------------------------------
 # what each row is: its image, labels and cluster
@@ -80,33 +91,31 @@ def collect(
             raise ArtifactError("a clusters file needs its embeddings.npz (run `fmtwist embed` first)")
         n = data["y_test"].shape[0]
         return Collection(data, np.arange(n), np.full(n, "test"), data["y_test"], None, None, None)
-    artifacts.check_made_from(embeddings, "data", data.path, "pass the data.npz it was made from (--data), or run `fmtwist embed` again")
+    artifacts.check_made_from(
+        embeddings, "data", data.path, "pass the data.npz it was made from (--data), or run `fmtwist embed` again"
+    )
     if clusters is not None:
-        artifacts.check_made_from(clusters, "embeddings", embeddings.path, "pass the embeddings it was made from (--embeddings), or run `fmtwist cluster` again")
+        artifacts.check_made_from(
+            clusters,
+            "embeddings",
+            embeddings.path,
+            "pass the embeddings it was made from (--embeddings), or run `fmtwist cluster` again",
+        )
     index, split = embeddings["index"], embeddings["split"]
-    for name in np.unique(split):
-        if name not in ("train", "test"):
-            raise ArtifactError(f"{embeddings.path}: unknown split '{name}'")
-        size = data[f"y_{name}"].shape[0]
-        rows = index[split == name]
-        if rows.size and (rows.min() < 0 or rows.max() >= size):
-            raise ArtifactError(
-                f"{embeddings.path} points past the {size} {name} images of {data.path}: "
-                "run `fmtwist embed` again on this data.npz"
-            )
-    labels = embeddings["labels"] if "labels" in embeddings else None
+    remedy = "run `fmtwist embed` again on this data.npz"
+    artifacts.check_rows(index, split, artifacts.split_sizes(data), str(embeddings.path), str(data.path), remedy)
+    labels = embeddings["labels"] if "labels" in embeddings else None  # noqa: SIM401 (an Artifact has no .get)
     cluster_labels, name = None, None
     if clusters is not None:
         cluster_labels = clusters["labels"]
         if cluster_labels.shape[0] != embeddings.rows():
             raise ArtifactError(
                 f"{clusters.path} has {cluster_labels.shape[0]} labels but {embeddings.path} has "
-                f"{embeddings.rows()} rows: pass the embeddings it was made from (--embeddings) or run `fmtwist cluster` again"
+                f"{embeddings.rows()} rows: pass the embeddings it was made from (--embeddings) "
+                "or run `fmtwist cluster` again"
             )
         name = clusters_name(clusters)
-    return Collection(
-        data, index, split, labels, embeddings["pred"], cluster_labels, embeddings["embedding"], name
-    )
+    return Collection(data, index, split, labels, embeddings["pred"], cluster_labels, embeddings["embedding"], name)
 
 
 def clusters_name(clusters: artifacts.Artifact) -> str:
@@ -116,9 +125,9 @@ def clusters_name(clusters: artifacts.Artifact) -> str:
     return Path(clusters.path).stem if clusters.path else "clusters"
 
 
-def group_names(values: np.ndarray, what: str) -> dict[int, str]:
-    """Legend names: "class 0".., "cluster 0".., and "noise" for -1."""
-    return {int(v): ("noise" if v < 0 else f"{what} {int(v)}") for v in np.unique(values)}
+def group_name(group: int, what: str) -> str:
+    """How figures and tables name a group: "class 0", "cluster 3", and "noise" for -1 (or any negative label)."""
+    return "noise" if group < 0 else f"{what} {int(group)}"
 
 
 # --------------------------------------------------------------------------
@@ -137,9 +146,8 @@ def _ids_text(values: np.ndarray) -> str:
 def members(coll: Collection, cluster: int | None = None, label: int | None = None, noise: bool = False) -> np.ndarray:
     """Rows in the cluster and/or with the mystery label (all rows if neither)."""
     mask = np.ones(len(coll), dtype=bool)
-    if noise or cluster is not None:
-        if coll.clusters is None:
-            raise FmtwistError("no clustering loaded: run `fmtwist cluster` first or pass --clusters FILE")
+    if (noise or cluster is not None) and coll.clusters is None:
+        raise FmtwistError("no clustering loaded: run `fmtwist cluster` first or pass --clusters FILE")
     if cluster is not None:
         if cluster < 0 or not (coll.clusters == cluster).any():
             raise FmtwistError(
@@ -158,7 +166,11 @@ def members(coll: Collection, cluster: int | None = None, label: int | None = No
         mask &= coll.labels == label
     rows = np.flatnonzero(mask)
     if rows.size == 0:
-        wanted = [f"cluster {cluster}" if cluster is not None else "", "noise" if noise else "", f"class {label}" if label is not None else ""]
+        wanted = [
+            f"cluster {cluster}" if cluster is not None else "",
+            "noise" if noise else "",
+            f"class {label}" if label is not None else "",
+        ]
         raise FmtwistError(f"no image is in {' and '.join(w for w in wanted if w)} at once")
     return rows
 
@@ -189,7 +201,7 @@ def _centroids(features: np.ndarray, groups: np.ndarray, mean: np.ndarray, std: 
 def pick(
     coll: Collection,
     rows: np.ndarray,
-    how: str = "random",
+    how: Pick | str = Pick.random,
     n: int = 10,
     groups: np.ndarray | None = None,
     seed: int | None = None,
@@ -201,21 +213,20 @@ def pick(
     (b - a) / max(a, b), a = distance to its own group's centre, b = to the
     nearest other group's centre, and keeps the lowest.
     """
-    if how not in PICKS:
-        raise FmtwistError(f"unknown pick '{how}': use one of {', '.join(PICKS)}")
+    how = _pick(how)
     if n < 1:
         raise FmtwistError(f"--n must be at least 1, got {n}")
     n = min(n, rows.size)
-    if how in ("random", "noise"):
+    if how in (Pick.random, Pick.noise):
         rng = np.random.default_rng(seed)
         return np.sort(rng.choice(rows, size=n, replace=False))
     if coll.features is None:
-        raise FmtwistError(f"--pick {how} measures distances on the embedding: run `fmtwist embed` first")
+        raise FmtwistError(f"--pick {how.value} measures distances on the embedding: run `fmtwist embed` first")
     mean, std = _standardizer(coll.features)
     z = (coll.features[rows] - mean.astype(np.float32)) / std.astype(np.float32)  # float32: 70,000 rows fit
     centre = z.mean(axis=0)
     dist = np.linalg.norm(z - centre, axis=1)
-    if how == "central":
+    if how is Pick.central:
         return rows[np.argsort(dist, kind="stable")[:n]]
     score = -dist  # farthest from the centre first when there is no other group
     if groups is not None:
@@ -226,6 +237,13 @@ def pick(
             b = np.min([np.linalg.norm(z - c, axis=1) for c in others], axis=0)
             score = (b - dist) / np.maximum(np.maximum(b, dist), 1e-12)
     return rows[np.argsort(score, kind="stable")[:n]]
+
+
+def _pick(how: Pick | str) -> Pick:
+    try:
+        return Pick(how)
+    except ValueError:
+        raise FmtwistError(f"unknown pick '{how}': use one of {', '.join(p.value for p in Pick)}") from None
 
 
 # --------------------------------------------------------------------------
@@ -247,25 +265,25 @@ def select(
     coll: Collection,
     cluster: int | None = None,
     label: int | None = None,
-    how: str = "random",
+    how: Pick | str = Pick.random,
     n: int = 10,
     seed: int | None = None,
 ) -> Selection:
     """The images to show for ``--cluster``/``--label``/``--pick noise``."""
-    if cluster is None and label is None and how != "noise":
+    how = _pick(how)
+    if cluster is None and label is None and how is not Pick.noise:
         raise FmtwistError("choose what to show: --cluster N, --label K or --pick noise")
-    rows = members(coll, cluster, label, noise=how == "noise")
+    rows = members(coll, cluster, label, noise=how is Pick.noise)
     groups = coll.clusters if cluster is not None else (coll.labels if label is not None else None)
     chosen = pick(coll, rows, how, n, groups, seed)
     parts = []
-    if how == "noise":
+    if how is Pick.noise:
         parts.append(f"noise of {coll.clusters_name}")
     if cluster is not None:
         parts.append(f"cluster {cluster} of {coll.clusters_name}")
     if label is not None:
         parts.append(f"class {label}")
-    shown = {"random": "random", "noise": "random", "central": "most central", "border": "most borderline"}[how]
-    title = f"{' and '.join(parts)}: {rows.size} images, {chosen.size} {shown} shown"
+    title = f"{' and '.join(parts)}: {rows.size} images, {chosen.size} {how.shown} shown"
     mixed = len(np.unique(coll.split)) > 1
     captions, wrong, items = [], [], []
     for r in chosen:
@@ -285,81 +303,6 @@ def select(
         wrong.append("label" in item and "pred" in item and item["label"] != item["pred"])
         items.append(item)
     return Selection(title, int(rows.size), chosen, coll.images(chosen), captions, wrong, items)
-
-
-# --------------------------------------------------------------------------
-# terminal layout
-
-
-def fit_per_row(width: int | None, most: int = MAX_PER_ROW) -> int:
-    """Images per grid row that fit a terminal ``width`` (None: no limit)."""
-    if width is None:
-        return most
-    return max(1, min(most, (width + GAP) // (CELL_WIDTH + GAP)))
-
-
-@dataclass
-class Band:
-    """One row of the grid: captions over a strip of pixels.
-
-    ``pixels`` is 28 pixel rows by (images x 28 + gaps) columns; -1 marks the
-    gaps between images.
-    """
-
-    captions: list[str]
-    wrong: list[bool]
-    pixels: np.ndarray
-
-    def caption_line(self) -> str:
-        return (" " * GAP).join(c[:CELL_WIDTH].ljust(CELL_WIDTH) for c in self.captions).rstrip()
-
-
-def bands(images: np.ndarray, captions: list[str], wrong: list[bool] | None = None, per_row: int = MAX_PER_ROW) -> list[Band]:
-    wrong = wrong or [False] * len(captions)
-    out = []
-    for start in range(0, len(images), per_row):
-        chunk = images[start : start + per_row]
-        width = len(chunk) * CELL_WIDTH + (len(chunk) - 1) * GAP
-        strip = np.full((28, width), -1, dtype=np.int16)
-        for i, img in enumerate(chunk):
-            left = i * (CELL_WIDTH + GAP)
-            strip[:, left : left + 28] = img
-        out.append(Band(captions[start : start + per_row], wrong[start : start + per_row], strip))
-    return out
-
-
-def ascii_lines(band: Band) -> list[str]:
-    """The band as plain text: caption, then 14 rows of the character ramp."""
-    lines = [band.caption_line()]
-    steps = len(ASCII_RAMP)
-    for r in range(0, 28, 2):
-        top, bottom = band.pixels[r], band.pixels[r + 1]
-        mean = (top.astype(np.int32) + bottom) / 2
-        chars = [" " if t < 0 else ASCII_RAMP[min(steps - 1, int(m * steps / 256))] for t, m in zip(top, mean)]
-        lines.append("".join(chars).rstrip())
-    return lines
-
-
-Run = tuple[str, "int | None", "int | None"]  # text, top grey (foreground), bottom grey (background)
-
-
-def half_block_runs(band: Band, levels: int = 256) -> list[list[Run]]:
-    """The band's 14 character rows as runs of "▀" sharing one colour pair:
-    the foreground paints the upper pixel, the background the lower one.
-    Gaps are runs of spaces with no colour. ``levels`` < 256 rounds the greys
-    so that neighbouring cells merge into fewer runs."""
-    step = 256 // levels
-    rows: list[list[Run]] = []
-    for r in range(0, 28, 2):
-        runs: list[list] = []
-        for t, b in zip(band.pixels[r].tolist(), band.pixels[r + 1].tolist()):
-            key = (None, None) if t < 0 else (t // step * step, b // step * step)
-            if runs and (runs[-1][1], runs[-1][2]) == key:
-                runs[-1][0] += 1
-            else:
-                runs.append([1, *key])
-        rows.append([((" " if fg is None else "▀") * count, fg, bg) for count, fg, bg in runs])
-    return rows
 
 
 # --------------------------------------------------------------------------

@@ -13,16 +13,17 @@ salt and no file records a date.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.errors import ArtifactError, FmtwistError
+from fmtwist_cli.images import group_name
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-KINDS = ("history", "scatter", "kdist", "confusion", "grid")
 NOISE_COLOUR = "#b0b0b0"
 MAX_PIXELS = 100_000_000
 MAX_LEGEND = 40  # groups named one by one in a scatter legend
@@ -30,13 +31,6 @@ MAX_LEGEND = 40  # groups named one by one in a scatter legend
 
 # --------------------------------------------------------------------------
 # figures and files
-
-
-def latest(folder: Path, pattern: str, fallback: str) -> Path:
-    """The newest file matching ``pattern`` in ``folder`` (so a default picks
-    up whichever clustering or map was made last), else ``folder/fallback``."""
-    found = sorted(Path(folder).glob(pattern), key=lambda p: (p.stat().st_mtime, p.name))
-    return found[-1] if found else Path(folder) / fallback
 
 
 def figure_format(path: str | Path) -> str:
@@ -86,7 +80,9 @@ def _colours(n: int) -> list:
     from matplotlib import colormaps
 
     # tab10 then tab20's light shades, both without their greys, which would read as noise
-    palette = [colormaps["tab10"](i) for i in range(10) if i != 7] + [colormaps["tab20"](i) for i in range(1, 20, 2) if i != 15]
+    palette = [colormaps["tab10"](i) for i in range(10) if i != 7] + [
+        colormaps["tab20"](i) for i in range(1, 20, 2) if i != 15
+    ]
     if n <= len(palette):
         return palette[:n]
     # golden-ratio steps round the map, so clusters with neighbouring numbers differ in colour
@@ -211,18 +207,12 @@ def comparison_figure(hists: Sequence[dict], size: tuple[float, float] = (15, 5)
 # 2-D maps
 
 
-def align_coords(coords: artifacts.Artifact, n_rows: int, other: str) -> None:
-    """Coordinates are drawn against embeddings/clusters row by row."""
-    if coords.rows() != n_rows:
-        raise ArtifactError(
-            f"{coords.path} has {coords.rows()} points but {other} has {n_rows} rows: "
-            "pass the files made from the same embeddings, or run `fmtwist reduce` again"
-        )
-
-
 def method_label(meta: dict) -> str:
+    """t-SNE, UMAP or PCA for a coords file's metadata."""
+    from fmtwist_cli.projection import Method
+
     method = str(meta.get("method", "")).lower()
-    return {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}.get(method, method.upper() or "Map")
+    return Method(method).title if method in Method.__members__ else method.upper() or "Map"
 
 
 def scatter_figure(
@@ -247,22 +237,40 @@ def scatter_figure(
     dot = float(np.clip(30_000 / max(len(coords), 1), 1, 30))
     for g in ids:  # noise (-1) first, so clusters are drawn over it
         pts = coords[groups == g]
-        name = "noise" if g < 0 else f"{what} {g}"
+        name = group_name(g, what)
         ax.scatter(
             # tiny clusters (DBSCAN's 11-point ones) drawn bigger so they can be seen at all
-            pts[:, 0], pts[:, 1], s=dot * (4 if g >= 0 and len(pts) < 0.01 * len(coords) else 1), color=NOISE_COLOUR if g < 0 else colours[g], alpha=0.4 if g < 0 else 0.7,
-            linewidths=0, label=f"{name} ({len(pts):,})" if g < 0 or listed else None, rasterized=len(coords) > 5000,
+            pts[:, 0],
+            pts[:, 1],
+            s=dot * (4 if g >= 0 and len(pts) < 0.01 * len(coords) else 1),
+            color=NOISE_COLOUR if g < 0 else colours[g],
+            alpha=0.4 if g < 0 else 0.7,
+            linewidths=0,
+            label=f"{name} ({len(pts):,})" if g < 0 or listed else None,
+            rasterized=len(coords) > 5000,
         )
     for g in real:
         x, y = np.median(coords[groups == g], axis=0)
-        ax.text(x, y, str(g), ha="center", va="center", fontsize=10 if len(real) <= 20 else 7, fontweight="bold",
-                path_effects=[pe.withStroke(linewidth=3 if len(real) <= 20 else 2, foreground="white")])
+        ax.text(
+            x,
+            y,
+            str(g),
+            ha="center",
+            va="center",
+            fontsize=10 if len(real) <= 20 else 7,
+            fontweight="bold",
+            path_effects=[pe.withStroke(linewidth=3 if len(real) <= 20 else 2, foreground="white")],
+        )
     title_text = what.capitalize() if what != "class" else "Mystery class"
     if not listed:
         title_text = f"{len(real)} {what}s, numbered\non the map"
     legend = ax.legend(
-        title=title_text, loc="upper left", bbox_to_anchor=(1.01, 1),
-        fontsize=8, ncols=1 if len(ids) <= 20 else 2, frameon=False,
+        title=title_text,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize=8,
+        ncols=1 if len(ids) <= 20 else 2,
+        frameon=False,
     )
     for handle in legend.legend_handles:
         handle.set_alpha(1)
@@ -293,13 +301,24 @@ def kdist_figure(
 ):
     fig = new_figure(size, dpi)
     ax = fig.subplots()
-    ax.plot(np.arange(len(curve)), curve, color="C0", linewidth=1.5, label=f"distance to the {_ordinal(k)} nearest point (itself counted)")
+    ax.plot(
+        np.arange(len(curve)),
+        curve,
+        color="C0",
+        linewidth=1.5,
+        label=f"distance to the {_ordinal(k)} nearest point (itself counted)",
+    )
     if knee_at is not None:
         ax.plot([knee_at], [curve[knee_at]], "o", color="C1", markersize=7, label=f"knee: {curve[knee_at]:.3g}")
     if eps is not None:
         share = float((curve > eps).mean())
-        ax.axhline(eps, color="C3", linestyle="--", linewidth=1,
-                   label=f"eps = {eps:.3g} ({eps_note}): {share:.1%} of points farther")
+        ax.axhline(
+            eps,
+            color="C3",
+            linestyle="--",
+            linewidth=1,
+            label=f"eps = {eps:.3g} ({eps_note}): {share:.1%} of points farther",
+        )
     ax.set_xlabel("Points, sorted by k-distance")
     ax.set_ylabel(f"{k}-distance")
     ax.set_title(f"Sorted {k}-distance curve ({len(curve):,} points)")
@@ -309,17 +328,7 @@ def kdist_figure(
 
 
 # --------------------------------------------------------------------------
-# confusion / contingency
-
-
-def contingency(rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
-    row_ids = [int(v) for v in np.unique(rows)]
-    col_ids = [int(v) for v in np.unique(cols)]
-    r = np.searchsorted(row_ids, rows)
-    c = np.searchsorted(col_ids, cols)
-    table = np.zeros((len(row_ids), len(col_ids)), dtype=np.int64)
-    np.add.at(table, (r, c), 1)
-    return table, row_ids, col_ids
+# confusion matrices and cluster x class tables
 
 
 def confusion_figure(
@@ -340,9 +349,21 @@ def confusion_figure(
     im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1, aspect="auto")
     if table.size <= 400:
         for (i, j), count in np.ndenumerate(table):
-            ax.text(j, i, f"{count:,}\n{share[i, j]:.0%}", ha="center", va="center", fontsize=8,
-                    color="white" if share[i, j] > 0.5 else "black")
-    ax.set_xticks(range(len(col_names)), col_names, rotation=45 if len(col_names) > 6 else 0, ha="right" if len(col_names) > 6 else "center")
+            ax.text(
+                j,
+                i,
+                f"{count:,}\n{share[i, j]:.0%}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if share[i, j] > 0.5 else "black",
+            )
+    ax.set_xticks(
+        range(len(col_names)),
+        col_names,
+        rotation=45 if len(col_names) > 6 else 0,
+        ha="right" if len(col_names) > 6 else "center",
+    )
     ax.set_yticks(range(len(row_names)), row_names)
     ax.set_xlabel(col_title)
     ax.set_ylabel(row_title)

@@ -27,16 +27,45 @@ import re
 import sys
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from fmtwist_cli.errors import FmtwistError
 
-METHODS = ("pca", "tsne", "umap")
-TSNE_BACKENDS = ("fmtwist", "sklearn", "opentsne")
+
+class Method(str, Enum):
+    """The ways to make a 2-D map (``fmtwist reduce --method``)."""
+
+    pca = "pca"
+    tsne = "tsne"
+    umap = "umap"
+
+    @property
+    def title(self) -> str:
+        """The name figures and reports print: t-SNE, UMAP, PCA."""
+        return {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}[self.value]
+
+
+class TsneBackend(str, Enum):
+    """Whose t-SNE runs (``fmtwist reduce --backend``); see the module docstring."""
+
+    fmtwist = "fmtwist"
+    sklearn = "sklearn"
+    opentsne = "opentsne"
+
+
+def _choice(enum: type[Enum], value: Any, what: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        raise FmtwistError(f"unknown {what} '{value}': choose one of {', '.join(m.value for m in enum)}") from None
+
+
 TRUST_K = 10
 TRUST_SAMPLE = 5000
 TRUST_SEED = 0
@@ -78,7 +107,9 @@ def sample_rows(n: int, size: int = TRUST_SAMPLE, seed: int = TRUST_SEED) -> np.
     return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
 
 
-def trustworthiness(x: np.ndarray, coords: np.ndarray, k: int = TRUST_K, sample: int = TRUST_SAMPLE, seed: int = TRUST_SEED) -> float:
+def trustworthiness(
+    x: np.ndarray, coords: np.ndarray, k: int = TRUST_K, sample: int = TRUST_SAMPLE, seed: int = TRUST_SEED
+) -> float:
     """scikit-learn's trustworthiness at k neighbours, on a fixed sample of rows
     (the same rows for every map of the same features)."""
     from sklearn.manifold import trustworthiness as sk_trust
@@ -102,7 +133,9 @@ def pca(x: np.ndarray, seed: int | None = None, n_components: int = 2) -> np.nda
 
     x = _check(x)
     if n_components > min(x.shape):
-        raise FmtwistError(f"PCA to {n_components} components needs at least that many rows and columns, got {list(x.shape)}")
+        raise FmtwistError(
+            f"PCA to {n_components} components needs at least that many rows and columns, got {list(x.shape)}"
+        )
     return PCA(n_components=n_components, random_state=seed).fit_transform(x).astype(np.float32)
 
 
@@ -129,7 +162,9 @@ class _IterationTap(io.TextIOBase):
         return len(text)
 
 
-def _sklearn_tsne(x: np.ndarray, seed: int | None, progress: Progress | None, early_iter: int | None = None, **kw: Any) -> np.ndarray:
+def _sklearn_tsne(
+    x: np.ndarray, seed: int | None, progress: Progress | None, early_iter: int | None = None, **kw: Any
+) -> np.ndarray:
     from sklearn.manifold import TSNE
 
     model = TSNE(n_components=2, random_state=seed, verbose=2, **kw)
@@ -159,26 +194,31 @@ def _opentsne(x: np.ndarray, seed: int | None, progress: Progress | None) -> np.
 def tsne(
     x: np.ndarray,
     seed: int | None = None,
-    backend: str = "fmtwist",
+    backend: TsneBackend | str = TsneBackend.fmtwist,
     perplexity: float = 30.0,
     progress: Progress | None = None,
 ) -> np.ndarray:
     """t-SNE coordinates (float32, N x 2). See the module docstring for backends."""
     x = _check(x)
-    if backend not in TSNE_BACKENDS:
-        raise FmtwistError(f"unknown t-SNE backend '{backend}': choose one of {', '.join(TSNE_BACKENDS)}")
+    backend = _choice(TsneBackend, backend, "t-SNE backend")
     if not 0 < perplexity < x.shape[0]:
         raise FmtwistError(f"perplexity must be between 0 and the number of rows ({x.shape[0]}), got {perplexity}")
-    if backend == "sklearn":
+    if backend is TsneBackend.sklearn:
         y = _sklearn_tsne(x, seed, progress, perplexity=perplexity)
-    elif backend == "opentsne":
+    elif backend is TsneBackend.opentsne:
         y = _opentsne(x, seed, progress)
     else:
         fast = FAST_TSNE
         if x.shape[1] > fast["pca"] and x.shape[0] > fast["pca"]:
             x = pca(x, seed, fast["pca"])
         y = _sklearn_tsne(
-            x, seed, progress, early_iter=fast["early_iter"], perplexity=perplexity, max_iter=fast["max_iter"], angle=fast["angle"]
+            x,
+            seed,
+            progress,
+            early_iter=fast["early_iter"],
+            perplexity=perplexity,
+            max_iter=fast["max_iter"],
+            angle=fast["angle"],
         )
     return np.asarray(y, dtype=np.float32)
 
@@ -223,7 +263,11 @@ def numba_cache() -> Iterator[Path]:
             decorator = original(*args, **kwargs)  # @njit(...) form: decide when the function arrives
 
             def decorate(f: Callable[..., Any]) -> Any:
-                extra = {"cache": True} if "<locals>" not in getattr(f, "__qualname__", "<locals>") and "cache" not in kwargs else {}
+                extra = (
+                    {"cache": True}
+                    if "<locals>" not in getattr(f, "__qualname__", "<locals>") and "cache" not in kwargs
+                    else {}
+                )
                 return original(*args, **{**kwargs, **extra})(f) if extra else decorator(f)
 
             return decorate
@@ -255,11 +299,19 @@ def _import_umap() -> Any:
     return umap
 
 
-def umap(x: np.ndarray, seed: int | None = None, n_neighbors: int = 15, min_dist: float = 0.1, progress: Progress | None = None) -> np.ndarray:
+def umap(
+    x: np.ndarray,
+    seed: int | None = None,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    progress: Progress | None = None,
+) -> np.ndarray:
     """umap-learn's UMAP to 2-D, numba code cached across processes."""
     x = _check(x)
     if not 2 <= n_neighbors < x.shape[0]:
-        raise FmtwistError(f"n_neighbors must be between 2 and the number of rows - 1 ({x.shape[0] - 1}), got {n_neighbors}")
+        raise FmtwistError(
+            f"n_neighbors must be between 2 and the number of rows - 1 ({x.shape[0] - 1}), got {n_neighbors}"
+        )
     with numba_cache():
         umap_lib = _import_umap()
         model = umap_lib.UMAP(n_components=2, n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed)
@@ -275,10 +327,10 @@ def umap(x: np.ndarray, seed: int | None = None, n_neighbors: int = 15, min_dist
 
 
 def run(
-    method: str,
+    method: Method | str,
     x: np.ndarray,
     seed: int | None = None,
-    backend: str = "fmtwist",
+    backend: TsneBackend | str = TsneBackend.fmtwist,
     progress: Progress | None = None,
     trust: bool = True,
     perplexity: float = 30.0,
@@ -288,18 +340,16 @@ def run(
     """Project ``x`` to 2-D with one method, timing it and (by default)
     measuring trustworthiness against ``x``."""
     x = _check(x)
-    if method not in METHODS:
-        raise FmtwistError(f"unknown method '{method}': choose one of {', '.join(METHODS)}")
+    method = _choice(Method, method, "method")
+    backend = _choice(TsneBackend, backend, "t-SNE backend")  # before the work, not after
     params: dict[str, Any] = {"seed": seed}
     start = time.perf_counter()
-    if method == "pca":
+    if method is Method.pca:
         coords = pca(x, seed)
-    elif method == "tsne":
-        if backend not in TSNE_BACKENDS:  # before the work, not after
-            raise FmtwistError(f"unknown t-SNE backend '{backend}': choose one of {', '.join(TSNE_BACKENDS)}")
+    elif method is Method.tsne:
         coords = tsne(x, seed, backend, perplexity, progress=progress)
-        params.update(backend=backend, perplexity=perplexity)
-        if backend == "fmtwist":
+        params.update(backend=backend.value, perplexity=perplexity)
+        if backend is TsneBackend.fmtwist:
             params.update(FAST_TSNE)
     else:
         if not 0 <= min_dist <= 1:
@@ -315,4 +365,35 @@ def run(
             "trust_sample": int(min(TRUST_SAMPLE, x.shape[0])),
             "trust_seed": TRUST_SEED,
         }
-    return Projection(method, coords, params, seconds, info)
+    return Projection(method.value, coords, params, seconds, info)
+
+
+def map_embeddings(
+    embeddings: Any,
+    out: Path,
+    method: Method | str = Method.tsne,
+    seed: int | None = None,
+    scale: bool = True,
+    **options: Any,
+) -> tuple[Projection, dict[str, Any]]:
+    """`fmtwist reduce`: map an embeddings artifact to 2-D and save it as a coords artifact at ``out``.
+
+    ``options`` go to :func:`run` (backend, progress, trust, perplexity, n_neighbors, min_dist).
+    Returns the projection and the summary stored with it.
+    """
+    from fmtwist_cli import artifacts, clustering
+
+    x = clustering.prepare_features(embeddings["embedding"], scale, where=str(embeddings.path))
+    result = run(method, x, seed, **options)
+    summary = {
+        "method": result.method,
+        "params": {**result.params, "scale": scale},
+        "input": str(embeddings.path),
+        "rows": int(result.coords.shape[0]),
+        "seconds": round(result.seconds, 3),
+        **result.info,
+        "provenance": artifacts.provenance({"embeddings": embeddings.path}, seed),
+    }
+    arrays = {"coords": result.coords, "index": embeddings["index"], "split": embeddings["split"]}
+    artifacts.save(artifacts.Artifact("coords", arrays, summary), out)
+    return result, summary

@@ -9,9 +9,9 @@ import os
 import urllib.error
 import urllib.request
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -89,7 +89,9 @@ def load_idx(folder: Path, verify: bool = False) -> RawData:
     for key, name in IDX_FILES.items():
         arr, digest = read_idx(folder / name, 3 if key.startswith("x") else 1)
         if verify and digest != IDX_SHA256[name]:
-            raise DataError(f"{folder / name}: checksum mismatch (SHA-256 {digest[:12]}…, expected {IDX_SHA256[name][:12]}…)")
+            raise DataError(
+                f"{folder / name}: checksum mismatch (SHA-256 {digest[:12]}…, expected {IDX_SHA256[name][:12]}…)"
+            )
         arrays[key] = arr
     files = {key: folder / name for key, name in IDX_FILES.items()}
     data = RawData(**arrays, original=True, description=f"Fashion-MNIST IDX files in {folder}", files=files)
@@ -130,10 +132,14 @@ def download(folder: Path, progress: Progress | None = None, base_url: str | Non
                                 progress(len(chunk), total)
                     _, digest = read_idx(tmp, 3 if "images" in name else 1)
                     if digest != IDX_SHA256[name]:
-                        raise DataError(f"{url}: checksum mismatch after download (SHA-256 {digest[:12]}…), file discarded")
+                        raise DataError(
+                            f"{url}: checksum mismatch after download (SHA-256 {digest[:12]}…), file discarded"
+                        )
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise DataError(f"cannot download {url} ({getattr(exc, 'reason', exc)}); "
-                            "install Debian's dataset-fashion-mnist or pass --source DIR") from None
+            raise DataError(
+                f"cannot download {url} ({getattr(exc, 'reason', exc)}); "
+                "install Debian's dataset-fashion-mnist or pass --source DIR"
+            ) from None
     return folder
 
 
@@ -193,7 +199,9 @@ def load_csv(folder: Path) -> RawData:
         bad = np.argwhere((x < 0) | (x > 255))
         if bad.size:
             r, c = bad[0]
-            raise DataError(f"{folder / f'x_{split}.csv'}: pixel value {x[r, c]} outside 0-255 (row {r + 1}, column {c + 1})")
+            raise DataError(
+                f"{folder / f'x_{split}.csv'}: pixel value {x[r, c]} outside 0-255 (row {r + 1}, column {c + 1})"
+            )
         y = _read_csv(folder / f"y_{split}.csv", 1)[:, 0]
         if y.min() < 0:
             raise DataError(f"{folder / f'y_{split}.csv'}: label {y.min()} out of range (labels are 0 or more)")
@@ -212,8 +220,10 @@ def export_csv(folder: Path, data: dict[str, np.ndarray]) -> list[Path]:
         x = data[f"x_{split}"].reshape(-1, PIXELS)
         y = data[f"y_{split}"].reshape(-1, 1)
         for name, arr, header in ((f"x_{split}.csv", x, ",".join(map(str, range(PIXELS)))), (f"y_{split}.csv", y, "0")):
+
             def write(fh, arr=arr, header=header):
                 np.savetxt(fh, arr, fmt="%d", delimiter=",", header=header, comments="")
+
             written.append(artifacts.write_bytes(folder / name, write))
     return written
 
@@ -262,7 +272,10 @@ def check_original_labels(data: RawData, where: Path) -> None:
     for split in ("train", "test"):
         y = getattr(data, f"y_{split}")
         if y.min() < 0 or y.max() > 9:
-            raise DataError(f"{where}: {split} label {int(y.max() if y.max() > 9 else y.min())} out of range (Fashion-MNIST has categories 0-9)")
+            raise DataError(
+                f"{where}: {split} label {int(y.max() if y.max() > 9 else y.min())} out of range "
+                "(Fashion-MNIST has categories 0-9)"
+            )
 
 
 def load_source(source: Path | None = None, progress: Progress | None = None) -> RawData:
@@ -279,4 +292,7 @@ def load_source(source: Path | None = None, progress: Progress | None = None) ->
         return load_csv(source)
     if any((source / name).exists() for name in IDX_FILES.values()):
         return load_idx(source)
-    raise DataError(f"{source}: no Fashion-MNIST IDX files ({', '.join(IDX_FILES.values())}) or course CSV files ({', '.join(CSV_FILES)})")
+    raise DataError(
+        f"{source}: no Fashion-MNIST IDX files ({', '.join(IDX_FILES.values())}) "
+        f"or course CSV files ({', '.join(CSV_FILES)})"
+    )

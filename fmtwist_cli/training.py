@@ -19,8 +19,9 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from fmtwist_cli import __version__, artifacts, models
+from fmtwist_cli import __version__, artifacts, backends, layout, models
 from fmtwist_cli.errors import ArtifactError, DataError, FmtwistError
+from fmtwist_cli.modelfiles import load_model, save_model, train_command, train_command_for  # noqa: F401 (re-exported)
 
 LABELS = ("mystery", "original")
 # Losses that take class indices; every other Keras loss gets one-hot targets.
@@ -31,17 +32,38 @@ Progress = Callable[[dict[str, Any]], None]
 
 @dataclass
 class TrainConfig:
-    """The notebook's settings are the defaults."""
+    """The notebook's settings are the defaults.
+
+    Epochs, batch size, optimizer, learning rate, its schedule and the steps
+    per execution left as None come from the architecture's recipe
+    (``models.recipe``); the recipe's learning rate goes with its optimizer.
+    """
 
     arch: str = models.DEFAULT_ARCH
     labels: str = "mystery"
-    optimizer: str = "adam"
+    optimizer: str | None = None
     loss: str = "categorical_crossentropy"
     validation_split: float = 0.2
-    batch_size: int = 128
-    epochs: int = 15
+    batch_size: int | None = None
+    epochs: int | None = None
     seed: int | None = None
     limit: int | None = None  # use only the first LIMIT images of each split (quick runs)
+    backend: str | None = None  # tensorflow, jax or torch; None: backends.default_backend()
+    device: str = "auto"  # auto, cpu or gpu (backends.Device)
+    learning_rate: float | None = None
+    schedule: str | None = None  # models.Schedule
+    steps_per_execution: int | None = None
+
+    def __post_init__(self) -> None:
+        recipe = models.recipe(self.arch)
+        if self.learning_rate is None and self.optimizer in (None, recipe.optimizer):
+            self.learning_rate = recipe.learning_rate
+        self.optimizer = recipe.optimizer if self.optimizer is None else self.optimizer
+        self.batch_size = recipe.batch_size if self.batch_size is None else self.batch_size
+        self.epochs = recipe.epochs if self.epochs is None else self.epochs
+        self.schedule = recipe.schedule.value if self.schedule is None else self.schedule
+        if self.steps_per_execution is None:
+            self.steps_per_execution = recipe.steps_per_execution
 
     def check(self) -> None:
         if self.arch not in models.ARCHITECTURES:
@@ -56,6 +78,15 @@ class TrainConfig:
             raise FmtwistError(f"--validation-split must be in [0, 1) (got {self.validation_split})")
         if self.limit is not None and self.limit < 2:
             raise FmtwistError(f"--limit must be at least 2 (got {self.limit})")
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise FmtwistError(f"--learning-rate must be above 0 (got {self.learning_rate})")
+        if self.schedule not in {s.value for s in models.Schedule}:
+            raise FmtwistError(f"--schedule must be one of: {', '.join(s.value for s in models.Schedule)} (got '{self.schedule}')")
+        if self.steps_per_execution < 1:
+            raise FmtwistError(f"--steps-per-execution must be at least 1 (got {self.steps_per_execution})")
+        for name, value, enum in (("backend", self.backend, backends.Backend), ("device", self.device, backends.Device)):
+            if value is not None and value not in {e.value for e in enum}:
+                raise FmtwistError(f"--{name} must be one of: {', '.join(e.value for e in enum)} (got '{value}')")
 
 
 @dataclass
@@ -77,33 +108,6 @@ class TrainResult:
 
 
 # --------------------------------------------------------------------------
-# file names
-
-
-def suffix(arch: str, labels: str = "mystery") -> str:
-    return arch if labels == "mystery" else f"{arch}-{labels}"
-
-
-def model_path(artifacts_dir: Path, arch: str = models.DEFAULT_ARCH, labels: str = "mystery") -> Path:
-    return Path(artifacts_dir) / f"model-{suffix(arch, labels)}.keras"
-
-
-def history_path(artifacts_dir: Path, arch: str = models.DEFAULT_ARCH, labels: str = "mystery") -> Path:
-    return Path(artifacts_dir) / f"history-{suffix(arch, labels)}.json"
-
-
-def history_path_for(model_file: Path) -> Path:
-    """history-X.json beside model-X.keras."""
-    stem = model_file.stem
-    name = stem[len("model-"):] if stem.startswith("model-") else stem
-    return model_file.with_name(f"history-{name}.json")
-
-
-def train_command(arch: str, labels: str) -> str:
-    return f"fmtwist train --arch {arch}" + (" --labels original" if labels == "original" else "")
-
-
-# --------------------------------------------------------------------------
 # data
 
 
@@ -112,24 +116,23 @@ def load_training_data(data_path: Path, labels: str = "mystery", answer_key: Pat
 
     Mystery labels come from data.npz. Original categories come from the
     answer key beside it (twist.json, written by ``fmtwist prepare``) or, with
-    ``source``, from an official Fashion-MNIST source (its own images).
+    ``source``, from an official Fashion-MNIST source (its own images). Data
+    with no answer key (made from the course's CSV files, whose labels are
+    mystery already) gets the official files, found as ``fmtwist prepare`` finds them.
     """
     if labels not in LABELS:
         raise FmtwistError(f"--labels must be one of: {', '.join(LABELS)} (got '{labels}')")
     if source is not None and labels != "original":
         raise FmtwistError("--source is for --labels original (mystery labels come from data.npz)")
     if labels == "original" and source is not None:
-        from fmtwist_cli import sources
-
-        raw = sources.load_source(source)
-        if not raw.original:
-            raise DataError(f"{source}: holds mystery labels only; --labels original needs an official Fashion-MNIST source (IDX files or .npz)")
-        return TrainingData(raw.x_train, raw.y_train.astype(np.int64), raw.x_test, raw.y_test.astype(np.int64), 10, "original", raw.description, raw.files)
+        return _official(source)
     data = artifacts.load(data_path, "data")
     x_train, x_test = data["x_train"], data["x_test"]
     if labels == "mystery":
         return TrainingData(x_train, data["y_train"], x_test, data["y_test"], int(data.meta["n_classes"]), "mystery", str(data_path), {"data": Path(data_path)})
-    key_path = answer_key if answer_key is not None else Path(data_path).with_name("twist.json")
+    key_path = answer_key if answer_key is not None else Path(data_path).with_name(layout.ANSWER_KEY)
+    if not key_path.exists() and answer_key is None:
+        return _official(None)
     if not key_path.exists():
         raise ArtifactError(
             f"answer key not found: {key_path} (--labels original needs the twist.json written by `fmtwist prepare`, or --source with the official files)"
@@ -142,6 +145,16 @@ def load_training_data(data_path: Path, labels: str = "mystery", answer_key: Pat
     return TrainingData(x_train, y_train, x_test, y_test, 10, "original", f"{data_path} + {key_path}", {"data": Path(data_path), "answer_key": Path(key_path)})
 
 
+def _official(source: Path | None) -> TrainingData:
+    """The 10 original categories from an official source; None: where ``fmtwist prepare`` looks (or downloads)."""
+    from fmtwist_cli import sources
+
+    raw = sources.load_source(source)
+    if not raw.original:
+        raise DataError(f"{source}: holds mystery labels only; --labels original needs an official Fashion-MNIST source (IDX files or .npz)")
+    return TrainingData(raw.x_train, raw.y_train.astype(np.int64), raw.x_test, raw.y_test.astype(np.int64), 10, "original", raw.description, raw.files)
+
+
 def scale(images: np.ndarray) -> np.ndarray:
     """uint8 N x 28 x 28 -> float32 N x 28 x 28 x 1 in [0, 1]."""
     return (np.asarray(images, dtype=np.float32) * np.float32(models.INPUT_SCALE))[..., np.newaxis]
@@ -151,37 +164,52 @@ def scale(images: np.ndarray) -> np.ndarray:
 # training
 
 
-def seed_everything(seed: int | None) -> None:
-    """Same seed, same weights: seed Python, NumPy and TensorFlow, and make
-    TensorFlow's kernels deterministic (irreversible for this process)."""
-    if seed is None:
-        return
-    keras = models.import_keras()
-    import tensorflow as tf
-
-    keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+# Steps between two readings of the running loss and accuracy during an epoch (and at its end).
+METRICS_EVERY = 20
 
 
 def _progress_callback(progress: Progress, epochs: int, steps: int) -> Any:
     keras = models.import_keras()
 
     class ProgressCallback(keras.callbacks.Callback):
-        """Turns Keras' hooks into plain events for ``progress``."""
+        """Turns Keras' hooks into plain events for ``progress``.
+
+        A "batch" event (one per execution: ``steps_per_execution`` steps)
+        carries the step count, and the metrics only every ``METRICS_EVERY``
+        steps: reading them waits for the device. ``async_safe`` lets Keras
+        call it from a worker thread where the backend allows it (JAX, PyTorch)
+        instead of waiting for the device after every step; the lock keeps the
+        events in step order.
+        """
+
+        async_safe = True
 
         def __init__(self) -> None:
             super().__init__()
             self.started = 0.0
             self.epoch = 0
             self.seconds: list[float] = []
+            self.lock = threading.Lock()
+            self.step = 0
+            self.next_metrics = 1
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch + 1
             self.started = time.perf_counter()
+            self.step, self.next_metrics = 0, 1
             progress({"event": "epoch_begin", "epoch": self.epoch, "epochs": epochs, "steps": steps})
 
         def on_train_batch_end(self, batch, logs=None):
-            progress({"event": "batch", "epoch": self.epoch, "epochs": epochs, "step": batch + 1, "steps": steps, "logs": _floats(logs)})
+            step = min(batch + 1, steps)  # the last execution of an epoch may run fewer steps
+            with self.lock:
+                if step <= self.step:
+                    return
+                self.step = step
+                event = {"event": "batch", "epoch": self.epoch, "epochs": epochs, "step": step, "steps": steps}
+                if step >= self.next_metrics:
+                    event["logs"] = _floats(logs)
+                    self.next_metrics = step + METRICS_EVERY
+                progress(event)
 
         def on_epoch_end(self, epoch, logs=None):
             seconds = time.perf_counter() - self.started
@@ -201,7 +229,7 @@ def _targets(y: np.ndarray, n_classes: int, loss: str) -> np.ndarray:
     return np.eye(n_classes, dtype=np.float32)[y]
 
 
-def compile_model(model: Any, config: TrainConfig) -> None:
+def compile_model(model: Any, config: TrainConfig, steps_per_epoch: int = 1) -> None:
     keras = models.import_keras()
     try:
         optimizer = keras.optimizers.get(config.optimizer)
@@ -209,12 +237,26 @@ def compile_model(model: Any, config: TrainConfig) -> None:
         raise FmtwistError(f"unknown optimizer '{config.optimizer}' (try adam, sgd, rmsprop, adamw, nadam)") from None
     # Named explicitly: Keras would call a second one in the process "adam_1",
     # and the name goes into the saved weights.
-    optimizer = type(optimizer).from_config({**optimizer.get_config(), "name": type(optimizer).__name__.lower()})
+    settings = {**optimizer.get_config(), "name": type(optimizer).__name__.lower()}
+    if config.learning_rate is not None or config.schedule != models.Schedule.constant.value:
+        settings["learning_rate"] = learning_rate(config, steps_per_epoch, float(optimizer.get_config()["learning_rate"]))
+    optimizer = type(optimizer).from_config(settings)
     try:
         keras.losses.get(config.loss)
     except ValueError:
         raise FmtwistError(f"unknown loss '{config.loss}' (try categorical_crossentropy)") from None
-    model.compile(optimizer=optimizer, loss=config.loss, metrics=["accuracy"])
+    model.compile(optimizer=optimizer, loss=config.loss, metrics=["accuracy"], steps_per_execution=config.steps_per_execution)
+
+
+def learning_rate(config: TrainConfig, steps_per_epoch: int, default: float) -> Any:
+    """The learning rate (``default``: the optimizer's own) or its schedule over ``config.epochs``."""
+    rate = config.learning_rate if config.learning_rate is not None else default
+    if config.schedule == models.Schedule.constant.value:
+        return rate
+    keras = models.import_keras()
+    total = config.epochs * steps_per_epoch
+    warmup = min(max(1, steps_per_epoch // 2), total - 1)
+    return keras.optimizers.schedules.CosineDecay(rate / 10, max(1, total - warmup), alpha=0.0, warmup_target=rate, warmup_steps=warmup)
 
 
 @contextlib.contextmanager
@@ -224,8 +266,10 @@ def _interrupt_between_batches() -> Iterator[Any]:
     A KeyboardInterrupt that arrives while TensorFlow runs a step can be lost
     inside its C++ code, and training goes on (about one Ctrl-C in fifteen).
     So while this is active the first Ctrl-C only raises a flag, which the
-    callback turns into KeyboardInterrupt at the end of the batch (or this
-    block, on leaving); a second Ctrl-C interrupts at once. Where Python's
+    callback turns into KeyboardInterrupt before the next batch (or at the end
+    of the epoch, or of this block); a second Ctrl-C interrupts at once. It
+    looks at batch starts, not ends: a batch-end hook would make Keras wait
+    for the device after every step. Where Python's
     own handler is not the one in place (another thread, SIGINT ignored),
     nothing changes.
     """
@@ -237,7 +281,7 @@ def _interrupt_between_batches() -> Iterator[Any]:
             if pressed.is_set():
                 raise KeyboardInterrupt
 
-        on_train_batch_end = on_test_batch_end = on_epoch_end = _stop_if_pressed
+        on_train_batch_begin = on_test_batch_begin = on_epoch_end = _stop_if_pressed
 
     def handler(signum: int, frame: Any) -> None:
         if pressed.is_set():
@@ -268,19 +312,19 @@ def train(data: TrainingData, config: TrainConfig, progress: Progress | None = N
     n_fit = int(len(x_train) * (1.0 - config.validation_split))  # Keras holds out the tail
     if n_fit < 1 or len(x_test) < 1:
         raise DataError(f"too few images to train on ({len(x_train)} training, {len(x_test)} test)")
-    seed_everything(config.seed)
-    model = models.build(config.arch, data.n_classes)
-    compile_model(model, config)
+    runtime = backends.activate(config.backend, config.device)
+    backends.seed_everything(config.seed, runtime.backend)
     steps = math.ceil(n_fit / config.batch_size)
     callbacks = [_progress_callback(progress, config.epochs, steps)] if progress else []
-    with _interrupt_between_batches() as stopper:
+    feed = _feed(runtime.backend, config, data.n_classes)
+    with runtime.scope(), _interrupt_between_batches() as stopper:
+        model = models.build(config.arch, data.n_classes)
+        compile_model(model, config, steps)
         started = time.perf_counter()
         fit = model.fit(
-            scale(x_train),
-            _targets(y_train, data.n_classes, config.loss),
-            batch_size=config.batch_size,
+            **backends.fit_args(feed(x_train[:n_fit], y_train[:n_fit], shuffle=True)),
+            validation_data=backends.validation_data(feed(x_train[n_fit:], y_train[n_fit:])) if n_fit < len(x_train) else None,
             epochs=config.epochs,
-            validation_split=config.validation_split,
             callbacks=[*callbacks, stopper],
             verbose=0,
         )
@@ -288,9 +332,7 @@ def train(data: TrainingData, config: TrainConfig, progress: Progress | None = N
         seconds = callbacks[0].seconds if callbacks else [train_seconds / config.epochs] * config.epochs
         if progress:
             progress({"event": "test_begin", "images": len(x_test)})
-        test = model.evaluate(
-            scale(x_test), _targets(y_test, data.n_classes, config.loss), batch_size=config.batch_size, verbose=0, return_dict=True, callbacks=[stopper]
-        )
+        test = model.evaluate(**backends.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper])
     epochs = []
     for i in range(config.epochs):
         row: dict[str, Any] = {"epoch": i + 1}
@@ -303,97 +345,30 @@ def train(data: TrainingData, config: TrainConfig, progress: Progress | None = N
         "labels": data.labels,
         "n_classes": data.n_classes,
         "n_params": int(model.count_params()),
-        "params": asdict(config) | {"train_images": n_fit, "validation_images": len(x_train) - n_fit, "test_images": len(x_test)},
+        "params": asdict(config)
+        | {"backend": runtime.backend.value, "train_images": n_fit, "validation_images": len(x_train) - n_fit, "test_images": len(x_test)},
+        "backend": runtime.record(),
         "data": data.description,
         "epochs": epochs,
         "train_seconds": round(train_seconds, 3),
         "test": {"loss": float(test["loss"]), "accuracy": float(test["accuracy"])},
         "fmtwist_version": __version__,
-        "provenance": artifacts.provenance(data.inputs, config.seed),
+        "provenance": artifacts.provenance(data.inputs, config.seed) | {"training": runtime.record()},
     }
     return TrainResult(model, history)
 
 
+def _feed(backend: backends.Backend, config: TrainConfig, n_classes: int) -> Callable[..., Any]:
+    """images, labels -> what fit/evaluate take on this backend (scaled images, targets, batches)."""
+
+    def feed(images: np.ndarray, labels: np.ndarray, shuffle: bool = False) -> Any:
+        return backends.batches(scale(images), _targets(labels, n_classes, config.loss), config.batch_size, backend, shuffle)
+
+    return feed
+
+
 # --------------------------------------------------------------------------
-# saving and loading
-
-
-def save_model(model: Any, path: Path) -> Path:
-    """Atomically write a ``.keras`` file."""
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ArtifactError(f"cannot write {path}: a Keras model file must end in .keras")
-    with artifacts.atomic_path(path) as tmp:
-        model.save(tmp)
-        _make_reproducible(tmp)
-    return path
-
-
-def _make_reproducible(path: Path) -> None:
-    """Keras stamps the saving time into a .keras file (metadata.json and the
-    zip entries) and numbers shared objects by their memory address; without
-    both the same model gives the same bytes, so the SHA-256 that provenance
-    records names the model, not the moment."""
-    import json
-    import zipfile
-
-    def renumber(obj: Any, ids: dict) -> None:
-        if isinstance(obj, dict):
-            if "shared_object_id" in obj:
-                obj["shared_object_id"] = ids.setdefault(obj["shared_object_id"], len(ids) + 1)
-            for value in obj.values():
-                renumber(value, ids)
-        elif isinstance(obj, list):
-            for value in obj:
-                renumber(value, ids)
-
-    with zipfile.ZipFile(path) as zf:
-        entries = [(info, zf.read(info)) for info in zf.infolist()]
-    with zipfile.ZipFile(path, "w") as zf:
-        for info, content in entries:
-            if info.filename == "metadata.json":
-                meta = json.loads(content)
-                meta.pop("date_saved", None)
-                content = json.dumps(meta).encode("utf-8")
-            elif info.filename == "config.json":
-                config = json.loads(content)
-                renumber(config, {})
-                content = json.dumps(config).encode("utf-8")
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
-            zf.writestr(fixed, content)
-
-
-def load_model(path: Path, made_by: str | None = None) -> Any:
-    """Load a ``.keras`` model with Keras' safe mode on (no arbitrary code)."""
-    path = Path(path)
-    if not path.exists():
-        hint = made_by or train_command(*arch_labels_from_name(path))
-        raise ArtifactError(f"Keras model not found: {path} (run `{hint}` first)")
-    if path.is_dir():
-        raise ArtifactError(f"{path} is a folder, expected a .keras model file")
-    if path.suffix != ".keras":
-        raise ArtifactError(f"{path} is not a .keras model file")
-    keras = models.import_keras()
-    try:
-        return keras.saving.load_model(path, safe_mode=True, compile=False)
-    except Exception as exc:  # Keras raises ValueError, OSError, zipfile errors, ...
-        if "safe_mode" in str(exc):  # safe mode refused to deserialize Python code
-            raise ArtifactError(
-                f"{path} holds Python code (a Lambda layer or function), which fmtwist never runs: "
-                "models are loaded in Keras safe mode; rebuild the model without Lambda layers"
-            ) from None
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ArtifactError(f"{path} is not a valid Keras model ({reason[:200]})") from None
-
-
-def arch_labels_from_name(path: Path) -> tuple[str, str]:
-    """model-custom-original.keras -> ("custom", "original"); unknown names -> the default arch."""
-    name = Path(path).stem
-    name = name[len("model-"):] if name.startswith("model-") else name
-    if name.endswith("-original"):
-        return name[: -len("-original")] or models.DEFAULT_ARCH, "original"
-    return (name if name in models.ARCHITECTURES else models.DEFAULT_ARCH), "mystery"
+# saving
 
 
 def save_history(history: dict[str, Any], path: Path) -> Path:
@@ -404,7 +379,8 @@ def save(result: TrainResult, artifacts_dir: Path) -> tuple[Path, Path]:
     """Write model-<arch>.keras and history-<arch>.json (which records the
     model's SHA-256, so export can tell it describes this very model)."""
     arch, labels = result.history["arch"], result.history["labels"]
-    mpath = save_model(result.model, model_path(artifacts_dir, arch, labels))
+    files = layout.Layout(artifacts_dir)
+    mpath = save_model(result.model, files.model(arch, labels))
     result.history["keras_model"] = artifacts.input_entry(mpath)
-    hpath = save_history(result.history, history_path(artifacts_dir, arch, labels))
+    hpath = save_history(result.history, files.history(arch, labels))
     return mpath, hpath

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 
-from fmtwist_cli.artifacts import encode_digits
 from fmtwist_cli.errors import DataError
 
 CATEGORIES = (
@@ -60,6 +59,7 @@ class Twist:
         return out
 
     def answer_key(self, originals: dict[str, np.ndarray]) -> dict:
+        """The puzzle's solution: the mapping, and which category each image of each split really is."""
         return {
             "twist": self.name,
             "n_classes": self.n_classes,
@@ -67,8 +67,7 @@ class Twist:
             "mapping": {CATEGORIES[i]: c for i, c in enumerate(self.mapping)},
             "mapping_by_index": list(self.mapping),
             "classes": {str(c): names for c, names in self.members().items()},
-            # one digit per image: which category each image really is
-            "original_labels": {s: encode_digits(y) for s, y in originals.items()},
+            "original_labels": {s: np.asarray(y, dtype=np.int64) for s, y in originals.items()},
         }
 
 
@@ -78,10 +77,14 @@ def _checked(name: str, mapping: list[int], where: str) -> Twist:
     if min(mapping) < 0:
         raise DataError(f"{where}: class numbers must be 0 or more")
     if max(mapping) >= len(CATEGORIES):  # and the check below would count up to it
-        raise DataError(f"{where}: class {max(mapping)} is too large: 10 categories make at most 10 classes, numbered 0-9")
+        raise DataError(
+            f"{where}: class {max(mapping)} is too large: 10 categories make at most 10 classes, numbered 0-9"
+        )
     empty = sorted(set(range(max(mapping) + 1)) - set(mapping))
     if empty:
-        raise DataError(f"{where}: class {', '.join(map(str, empty))} would be empty; number classes 0..K-1 with none left out")
+        raise DataError(
+            f"{where}: class {', '.join(map(str, empty))} would be empty; number classes 0..K-1 with none left out"
+        )
     return Twist(name, tuple(mapping))
 
 

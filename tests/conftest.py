@@ -48,6 +48,14 @@ def write_idx_folder(folder: Path, arrays: dict[str, np.ndarray]) -> dict[str, s
     return digests
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects
+def pytest_collection_modifyitems(items):
+    """A test that needs the session's trained networks (`trained`, below) is slow, wherever it is."""
+    for item in items:
+        if "trained" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def tiny() -> dict[str, np.ndarray]:
     return tiny_arrays()
@@ -111,7 +119,9 @@ def write_learnable(folder: Path, **kwargs) -> Path:
     from fmtwist_cli import dataset, twist
 
     arrays = learnable_arrays(**kwargs)
-    raw = sources.RawData(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], True, "learnable test data")
+    raw = sources.RawData(
+        arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], True, "learnable test data"
+    )
     prepared = dataset.build(raw, twist.parse_twist("seed"))
     dataset.save(prepared, folder / "data.npz", folder / "twist.json")
     return folder
@@ -157,27 +167,54 @@ def write_viz_artifacts(folder: Path, seed: int = 0) -> Path:
     pred = labels.copy()
     pred[[3, 25, 47]] = (labels[[3, 25, 47]] + 1) % 3
     arrays = {
-        "embedding": emb, "probs": np.eye(3, dtype=np.float32)[pred], "pred": pred, "labels": labels,
-        "index": np.arange(n, dtype=np.int64), "split": np.full(n, "test"),
+        "embedding": emb,
+        "probs": np.eye(3, dtype=np.float32)[pred],
+        "pred": pred,
+        "labels": labels,
+        "index": np.arange(n, dtype=np.int64),
+        "split": np.full(n, "test"),
     }
     artifacts.save(artifacts.Artifact("embeddings", arrays, {"arch": "fixture"}), folder / "embeddings.npz")
     km = labels.copy()
     km[[0, 59]] = km[[59, 0]]
-    artifacts.save(artifacts.Artifact("clusters", {"labels": km}, {"method": "kmeans", "params": {"k": 3}}), folder / "clusters-kmeans.npz")
+    artifacts.save(
+        artifacts.Artifact("clusters", {"labels": km}, {"method": "kmeans", "params": {"k": 3}}),
+        folder / "clusters-kmeans.npz",
+    )
     db = labels.copy()
     centre = np.array([emb[labels == c].mean(axis=0) for c in range(3)])[labels]
     db[np.argsort(-np.linalg.norm(emb - centre, axis=1))[:6]] = -1
-    artifacts.save(artifacts.Artifact("clusters", {"labels": db}, {"method": "dbscan", "params": {"eps": 1.5, "min_samples": 5}}), folder / "clusters-dbscan.npz")
+    artifacts.save(
+        artifacts.Artifact("clusters", {"labels": db}, {"method": "dbscan", "params": {"eps": 1.5, "min_samples": 5}}),
+        folder / "clusters-dbscan.npz",
+    )
     coords = np.c_[emb[:, 0], emb[:, 1] * 5].astype(np.float32)
-    artifacts.save(artifacts.Artifact("coords", {"coords": coords, "index": np.arange(n, dtype=np.int64)}, {"method": "tsne"}), folder / "coords-tsne.npz")
+    artifacts.save(
+        artifacts.Artifact("coords", {"coords": coords, "index": np.arange(n, dtype=np.int64)}, {"method": "tsne"}),
+        folder / "coords-tsne.npz",
+    )
     for arch, base in (("default", 0.5), ("custom", 0.3)):
         epochs = [
-            {"epoch": e, "loss": base / e, "accuracy": 1 - base / (e + 1), "val_loss": base / e + 0.02 * e,
-             "val_accuracy": 1 - base / (e + 1) - 0.02, "seconds": 1.0}
+            {
+                "epoch": e,
+                "loss": base / e,
+                "accuracy": 1 - base / (e + 1),
+                "val_loss": base / e + 0.02 * e,
+                "val_accuracy": 1 - base / (e + 1) - 0.02,
+                "seconds": 1.0,
+            }
             for e in range(1, 5)
         ]
-        history = {"kind": "history", "arch": arch, "labels": "mystery", "n_classes": 3, "n_params": 1000, "params": {},
-                   "epochs": epochs, "test": {"loss": base, "accuracy": 1 - base / 5}}
+        history = {
+            "kind": "history",
+            "arch": arch,
+            "labels": "mystery",
+            "n_classes": 3,
+            "n_params": 1000,
+            "params": {},
+            "epochs": epochs,
+            "test": {"loss": base, "accuracy": 1 - base / 5},
+        }
         artifacts.save_json(folder / f"history-{arch}.json", history)
     return folder
 

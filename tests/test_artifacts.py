@@ -97,10 +97,13 @@ def test_failed_write_keeps_previous_file(tmp_path):
 
 def test_answer_key_digits_round_trip(tmp_path):
     labels = np.array([9, 0, 3, 3, 7])
-    artifacts.save_answer_key(tmp_path / "t.json", {
-        "mapping_by_index": list(range(10)),
-        "original_labels": {"train": artifacts.encode_digits(labels), "test": ""},
-    })
+    artifacts.save_answer_key(
+        tmp_path / "t.json",
+        {
+            "mapping_by_index": list(range(10)),
+            "original_labels": {"train": artifacts.encode_digits(labels), "test": ""},
+        },
+    )
     key = artifacts.load_answer_key(tmp_path / "t.json")
     np.testing.assert_array_equal(key["original_labels"]["train"], labels)
 
@@ -109,3 +112,60 @@ def test_answer_key_must_be_one(tmp_path):
     (tmp_path / "t.json").write_text(json.dumps({"hello": 1}))
     with pytest.raises(ArtifactError, match="is not an fmtwist answer key"):
         artifacts.load_answer_key(tmp_path / "t.json")
+
+
+def test_answer_key_from_the_twist_round_trips(tmp_path):
+    from fmtwist_cli import twist
+
+    originals = {"train": np.array([9, 0, 3]), "test": np.array([7])}
+    key = twist.parse_twist("seed").answer_key(originals)
+    artifacts.save_answer_key(tmp_path / "twist.json", key)
+    assert json.loads((tmp_path / "twist.json").read_text())["original_labels"] == {"train": "903", "test": "7"}
+    loaded = artifacts.load_answer_key(tmp_path / "twist.json")
+    assert loaded["kind"] == "twist" and loaded["mapping_by_index"] == list(twist.SEED_MAPPING)
+    for split, labels in originals.items():
+        np.testing.assert_array_equal(loaded["original_labels"][split], labels)
+
+
+def test_history_of_another_kind_is_refused(tmp_path):
+    artifacts.save_answer_key(tmp_path / "history-custom.json", {"mapping_by_index": list(range(10))})
+    with pytest.raises(ArtifactError) as caught:
+        artifacts.load_history(tmp_path / "history-custom.json")
+    assert str(caught.value) == (
+        f"{tmp_path / 'history-custom.json'} is not an fmtwist training history "
+        "(history-<arch>.json made by `fmtwist train`)"
+    )
+
+
+def test_missing_json_names_the_command(tmp_path):
+    with pytest.raises(ArtifactError) as caught:
+        artifacts.load_answer_key(tmp_path / "twist.json")
+    assert str(caught.value) == f"answer key not found: {tmp_path / 'twist.json'} (run `fmtwist prepare` first)"
+
+
+SIZES = {"train": 4, "test": 2}
+
+
+@pytest.mark.parametrize("index, split", [([0, 3, 1], ["train", "train", "test"]), ([], [])])
+def test_rows_inside_their_split_pass(index, split):
+    artifacts.check_rows(np.array(index, dtype=np.int64), np.array(split, dtype=str), SIZES, "e.npz", "d.npz", "fix")
+
+
+@pytest.mark.parametrize(
+    "index, split, message",
+    [
+        ([2], ["test"], "e.npz points past the 2 test images of d.npz (a row index outside 0..1): fix"),
+        ([-1], ["train"], "e.npz points past the 4 train images of d.npz (a row index outside 0..3): fix"),
+        ([0], ["val"], "e.npz has rows of split 'val', which d.npz does not have: fix"),
+    ],
+)
+def test_rows_outside_their_split_are_refused(index, split, message):
+    with pytest.raises(ArtifactError) as caught:
+        artifacts.check_rows(np.array(index), np.array(split), SIZES, "e.npz", "d.npz", "fix")
+    assert str(caught.value) == message
+
+
+def test_split_sizes_of_a_data_file():
+    arrays = {"x_train": np.zeros((3, 28, 28), np.uint8), "y_train": np.zeros(3, np.int64),
+              "x_test": np.zeros((5, 28, 28), np.uint8), "y_test": np.zeros(5, np.int64)}  # fmt: skip
+    assert artifacts.split_sizes(artifacts.Artifact("data", arrays, {"n_classes": 1})) == {"train": 3, "test": 5}

@@ -18,13 +18,13 @@ import shutil
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
 from conftest import tiny_arrays, write_idx_folder, write_viz_artifacts
-from test_embedding import tiny_onnx
+from helpers import tiny_onnx, usage_message
 
 from fmtwist_cli import artifacts
 
@@ -46,6 +46,14 @@ def embeddings_arrays(art: Path) -> dict[str, np.ndarray]:
     arrays = artifacts.read_npz(art / "embeddings.npz")
     arrays.pop("meta")
     return arrays
+
+
+def zero_width(path: Path, art: Path) -> Path:
+    """The fixture's embeddings with an embedding of 0 columns."""
+    emb = artifacts.load(art / "embeddings.npz", "embeddings")
+    emb.arrays["embedding"] = np.zeros((emb.rows(), 0), np.float32)
+    artifacts.save(emb, path)
+    return path
 
 
 def half(path: Path, source: Path) -> Path:
@@ -147,7 +155,13 @@ CASES: dict[str, Case] = {
         f"{t / 'idx' / 'train-images-idx3-ubyte.gz'}: file is truncated (31260 bytes of data, header says 31360)",
     ),
     "corrupt CSV cell": lambda t, a: (
-        ["prepare", "--source", csv_folder(t / "csv", ",".join(str(i) for i in range(784)) + "\n" + "x," * 783 + "0\n"), "-a", a],
+        [
+            "prepare",
+            "--source",
+            csv_folder(t / "csv", ",".join(str(i) for i in range(784)) + "\n" + "x," * 783 + "0\n"),
+            "-a",
+            a,
+        ],
         f"{t / 'csv' / 'x_train.csv'}: non-numeric or non-integer cell (",
     ),
     "corrupt npz source": lambda t, a: (
@@ -180,15 +194,42 @@ CASES: dict[str, Case] = {
     ),
     # ---- wrong dtypes and shapes, NaN and inf
     "float64 embeddings": lambda t, a: (
-        ["cluster", "--embeddings", raw_npz(t / "e.npz", {"kind": "embeddings"}, **{**embeddings_arrays(a), "embedding": embeddings_arrays(a)["embedding"].astype(np.float64)}), "-a", a],
+        [
+            "cluster",
+            "--embeddings",
+            raw_npz(
+                t / "e.npz",
+                {"kind": "embeddings"},
+                **{**embeddings_arrays(a), "embedding": embeddings_arrays(a)["embedding"].astype(np.float64)},
+            ),
+            "-a",
+            a,
+        ],
         f"{t / 'e.npz'}: 'embedding' is float64[60, 8], expected float32 of shape (N, N)",
     ),
     "coords of the wrong shape": lambda t, a: (
-        ["plot", "scatter", "--coords", raw_npz(t / "c.npz", {"kind": "coords"}, coords=np.zeros((60, 3), np.float32), index=np.arange(60)), "-a", a],
+        [
+            "plot",
+            "scatter",
+            "--coords",
+            raw_npz(t / "c.npz", {"kind": "coords"}, coords=np.zeros((60, 3), np.float32), index=np.arange(60)),
+            "-a",
+            a,
+        ],
         f"{t / 'c.npz'}: 'coords' is float32[60, 3], expected float32 of shape (N, 2)",
     ),
     "images of the wrong dtype": lambda t, a: (
-        ["train", "--data", raw_npz(t / "d.npz", {"kind": "data", "n_classes": 3}, **{**tiny_arrays(), "x_train": tiny_arrays()["x_train"].astype(np.uint16)}), "-a", a],
+        [
+            "train",
+            "--data",
+            raw_npz(
+                t / "d.npz",
+                {"kind": "data", "n_classes": 3},
+                **{**tiny_arrays(), "x_train": tiny_arrays()["x_train"].astype(np.uint16)},
+            ),
+            "-a",
+            a,
+        ],
         f"{t / 'd.npz'}: 'x_train' is uint16[40, 28, 28], expected uint8 of shape (N, 28, 28)",
     ),
     "images of the wrong size": lambda t, a: (
@@ -196,11 +237,33 @@ CASES: dict[str, Case] = {
         f"{t / 's.npz'}: 'x_test' has shape (20, 32, 32), expected (N, 28, 28)",
     ),
     "NaN in embeddings": lambda t, a: (
-        ["reduce", "--method", "pca", "--embeddings", raw_npz(t / "e.npz", {"kind": "embeddings"}, **{**embeddings_arrays(a), "embedding": np.full((60, 8), np.nan, np.float32)}), "-a", a],
+        [
+            "reduce",
+            "--method",
+            "pca",
+            "--embeddings",
+            raw_npz(
+                t / "e.npz",
+                {"kind": "embeddings"},
+                **{**embeddings_arrays(a), "embedding": np.full((60, 8), np.nan, np.float32)},
+            ),
+            "-a",
+            a,
+        ],
         f"{t / 'e.npz'}: 'embedding' holds NaN or infinite values",
     ),
     "inf in embeddings": lambda t, a: (
-        ["cluster", "--embeddings", raw_npz(t / "e.npz", {"kind": "embeddings"}, **{**embeddings_arrays(a), "probs": np.full((60, 3), np.inf, np.float32)}), "-a", a],
+        [
+            "cluster",
+            "--embeddings",
+            raw_npz(
+                t / "e.npz",
+                {"kind": "embeddings"},
+                **{**embeddings_arrays(a), "probs": np.full((60, 3), np.inf, np.float32)},
+            ),
+            "-a",
+            a,
+        ],
         f"{t / 'e.npz'}: 'probs' holds NaN or infinite values",
     ),
     "a file of another kind": lambda t, a: (
@@ -209,7 +272,13 @@ CASES: dict[str, Case] = {
     ),
     # ---- empty splits, labels out of range
     "empty test split in a source": lambda t, a: (
-        ["prepare", "--source", source_npz(t / "s.npz", x_test=np.zeros((0, 28, 28), np.uint8), y_test=np.zeros(0, np.int64)), "-a", a],
+        [
+            "prepare",
+            "--source",
+            source_npz(t / "s.npz", x_test=np.zeros((0, 28, 28), np.uint8), y_test=np.zeros(0, np.int64)),
+            "-a",
+            a,
+        ],
         f"{t / 's.npz'}: the test split is empty",
     ),
     "CSV with a header only": lambda t, a: (
@@ -217,7 +286,17 @@ CASES: dict[str, Case] = {
         f"{t / 'csv' / 'x_train.csv'}: no rows",
     ),
     "empty test split in data.npz": lambda t, a: (
-        ["train", "--data", raw_npz(t / "d.npz", {"kind": "data", "n_classes": 10}, **{**tiny_arrays(), "x_test": np.zeros((0, 28, 28), np.uint8), "y_test": np.zeros(0, np.int64)}), "-a", a],
+        [
+            "train",
+            "--data",
+            raw_npz(
+                t / "d.npz",
+                {"kind": "data", "n_classes": 10},
+                **{**tiny_arrays(), "x_test": np.zeros((0, 28, 28), np.uint8), "y_test": np.zeros(0, np.int64)},
+            ),
+            "-a",
+            a,
+        ],
         "too few images to train on (40 training, 0 test)",
     ),
     "source label out of range": lambda t, a: (
@@ -229,34 +308,72 @@ CASES: dict[str, Case] = {
         f"{t / 'd.npz'}: train labels outside 0..2",
     ),
     # ---- parameters out of range
-    "eps = 0": lambda t, a: (["cluster", "--method", "dbscan", "--eps", "0", "-a", a], "eps must be a number greater than 0 or 'auto', got 0.0"),
-    "eps < 0": lambda t, a: (["cluster", "--method", "dbscan", "--eps", "-1.5", "-a", a], "eps must be a number greater than 0 or 'auto', got -1.5"),
-    "eps not a number": lambda t, a: (["cluster", "--method", "dbscan", "--eps", "wide", "-a", a], "eps must be a number greater than 0 or 'auto', got wide"),
-    "k > points": lambda t, a: (["cluster", "--method", "kmeans", "--k", "61", "-a", a], "k 61 is more than the 60 points to cluster"),
-    "min-samples < 1": lambda t, a: (["cluster", "--method", "dbscan", "--min-samples", "0", "-a", a], "min_samples must be a whole number of at least 1, got 0"),
+    "eps = 0": lambda t, a: (
+        ["cluster", "--method", "dbscan", "--eps", "0", "-a", a],
+        "eps must be a number greater than 0 or 'auto', got 0.0",
+    ),
+    "eps < 0": lambda t, a: (
+        ["cluster", "--method", "dbscan", "--eps", "-1.5", "-a", a],
+        "eps must be a number greater than 0 or 'auto', got -1.5",
+    ),
+    "eps not a number": lambda t, a: (
+        ["cluster", "--method", "dbscan", "--eps", "wide", "-a", a],
+        "eps must be a number greater than 0 or 'auto', got wide",
+    ),
+    "k > points": lambda t, a: (
+        ["cluster", "--method", "kmeans", "--k", "61", "-a", a],
+        "k 61 is more than the 60 points to cluster",
+    ),
+    "min-samples < 1": lambda t, a: (
+        ["cluster", "--method", "dbscan", "--min-samples", "0", "-a", a],
+        "min_samples must be a whole number of at least 1, got 0",
+    ),
     "epochs < 1": lambda t, a: (["train", "--epochs", "0", "-a", a], "--epochs must be at least 1 (got 0)"),
-    "batch size < 1": lambda t, a: (["embed", "--batch-size", "0", "--model", tiny_onnx(t / "m.onnx", n_classes=3), "-a", a], "--batch-size must be at least 1 (got 0)"),
-    "perplexity >= points": lambda t, a: (["reduce", "--method", "tsne", "--perplexity", "60", "-a", a], "perplexity must be between 0 and the number of rows (60), got 60.0"),
-    # ---- unknown method, architecture, layer, split
-    "unknown cluster method": lambda t, a: (["cluster", "--method", "spectral", "-a", a], "unknown method 'spectral': choose one of dbscan, kmeans, hdbscan, agglomerative"),
-    "unknown reduce method": lambda t, a: (["reduce", "--method", "mds", "-a", a], "unknown method 'mds': choose one of pca, tsne, umap"),
-    "unknown architecture": lambda t, a: (["train", "--arch", "resnet", "-a", a], "unknown architecture 'resnet'; choose one of: "),
+    "batch size < 1": lambda t, a: (
+        ["embed", "--batch-size", "0", "--model", tiny_onnx(t / "m.onnx", n_classes=3), "-a", a],
+        "--batch-size must be at least 1 (got 0)",
+    ),
+    "perplexity >= points": lambda t, a: (
+        ["reduce", "--method", "tsne", "--perplexity", "60", "-a", a],
+        "perplexity must be between 0 and the number of rows (60), got 60.0",
+    ),
+    # ---- a zero-width embedding (an encoding layer with no outputs)
+    "zero-width embedding, cluster": lambda t, a: (
+        ["cluster", "--embeddings", zero_width(t / "e.npz", a), "-a", a],
+        f"{t / 'e.npz'} has an empty embedding (60 rows of 0 values): nothing to measure distances on",
+    ),
+    "zero-width embedding, reduce": lambda t, a: (
+        ["reduce", "--embeddings", zero_width(t / "e.npz", a), "-a", a],
+        f"{t / 'e.npz'} has an empty embedding (60 rows of 0 values): nothing to measure distances on",
+    ),
+    # ---- unknown layer (unknown methods, architectures, splits and picks are usage errors: see below)
     "unknown layer": lambda t, a: (
         ["export", "--model", t / "model-default.keras", "--layer", "nope", "-a", a],
         f"no layer 'nope' in {t / 'model-default.keras'}; valid layers: ",
     ),
-    "unknown split": lambda t, a: (["embed", "--split", "val", "--model", tiny_onnx(t / "m.onnx", n_classes=3), "-a", a], "--split must be one of: train, test, all (got 'val')"),
     # ---- a folder where a file is expected
-    "folder as embeddings": lambda t, a: (["cluster", "--embeddings", t, "-a", a], f"{t} is a folder, expected an embeddings file"),
-    "folder as keras model": lambda t, a: (["export", "--model", t, "-a", a], f"{t} is a folder, expected a .keras model file"),
-    "folder as onnx model": lambda t, a: (["embed", "--model", t, "-a", a], f"{t} is a folder, expected an ONNX model file"),
+    "folder as embeddings": lambda t, a: (
+        ["cluster", "--embeddings", t, "-a", a],
+        f"{t} is a folder, expected an embeddings file",
+    ),
+    "folder as keras model": lambda t, a: (
+        ["export", "--model", t, "-a", a],
+        f"{t} is a folder, expected a .keras model file",
+    ),
+    "folder as onnx model": lambda t, a: (
+        ["embed", "--model", t, "-a", a],
+        f"{t} is a folder, expected an ONNX model file",
+    ),
     "folder to info": lambda t, a: (["info", a], f"{a} is a folder, expected a file"),
     # ---- outputs that cannot be written
     "output inside a file": lambda t, a: (
         ["cluster", "--out", a / "data.npz" / "c.npz", "-a", a],
         f"cannot write {a / 'data.npz' / 'c.npz'}: {a / 'data.npz'} is a file, not a folder",
     ),
-    "output is a folder": lambda t, a: (["reduce", "--method", "pca", "--out", t, "-a", a], f"cannot write {t}: it is a folder"),
+    "output is a folder": lambda t, a: (
+        ["reduce", "--method", "pca", "--out", t, "-a", a],
+        f"cannot write {t}: it is a folder",
+    ),
     "figure inside a file": lambda t, a: (
         ["plot", "history", "-o", a / "data.npz" / "h.png", "-a", a],
         f"cannot write {a / 'data.npz' / 'h.png'}: {a / 'data.npz'} is a file, not a folder",
@@ -286,7 +403,10 @@ CASES: dict[str, Case] = {
         ["info", junk(t / "dossier ü" / "naïve file.npz")],
         f"{t / 'dossier ü' / 'naïve file.npz'} is not a valid npz file (not an .npz archive)",
     ),
-    "missing source, non-ASCII": lambda t, a: (["prepare", "--source", t / "データ", "-a", a], f"source not found: {t / 'データ'}"),
+    "missing source, non-ASCII": lambda t, a: (
+        ["prepare", "--source", t / "データ", "-a", a],
+        f"source not found: {t / 'データ'}",
+    ),
 }
 
 
@@ -300,7 +420,13 @@ def folders(tmp_path, request) -> tuple[Path, Path]:
     return tmp_path, art
 
 
-@pytest.mark.parametrize("case", list(CASES))
+# cases that load TensorFlow (or train the session's networks) take seconds each: `make test-fast` skips them
+LOADS_TENSORFLOW = {"corrupt keras model", "unknown layer", "empty test split in data.npz"}
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, marks=pytest.mark.slow) if c in LOADS_TENSORFLOW else c for c in CASES]
+)
 def test_bad_input(run, folders, case):
     t, a = folders
     args, message = CASES[case](t, a)
@@ -311,7 +437,9 @@ def test_bad_input(run, folders, case):
     assert (code, out) == (1, ""), err
     assert err.endswith("\n") and err.count("\n") == 1, err
     # Python shows these on stderr outside pytest: each would be a second line
-    assert not [str(w.message) for w in caught if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))]
+    assert not [
+        str(w.message) for w in caught if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+    ]
     assert err.startswith(f"error: {message}"), err
     assert "Traceback" not in err
     assert snapshot(t) == before
@@ -372,6 +500,16 @@ def test_read_only_artifacts_folder(run, folders, args, message):
         (["cluster", "--min-samples", "few"], "--min-samples"),
         (["plot", "histogram"], "histogram"),
         (["inspect", "--pick", "best"], "--pick"),
+        (
+            ["cluster", "--method", "spectral"],
+            "'spectral' is not one of 'dbscan', 'kmeans', 'hdbscan', 'agglomerative'",
+        ),
+        (["reduce", "--method", "mds"], "'mds' is not one of 'pca', 'tsne', 'umap'"),
+        (["reduce", "--backend", "cuda"], "'cuda' is not one of 'fmtwist', 'sklearn', 'opentsne'"),
+        (["train", "--arch", "resnet"], "'resnet' is not one of"),
+        (["embed", "--split", "val"], "'val' is not one of"),
+        (["plot", "grid", "--pick", "noise"], "'noise' is not one of 'random', 'central', 'border'"),
+        (["plot", "history", "--by", "cluster"], "No such option: --by"),
         (["reduce", "--colour", "red"], "--colour"),
         (["info"], "Missing argument 'path'"),
         (["prepare", "--twist", "random", "--seed", "-1"], "--seed"),
@@ -383,7 +521,7 @@ def test_usage_errors_exit_2_and_touch_nothing(run, folders, args, named):
     before = snapshot(t)
     code, out, err = run(*args, "-a", a) if args[0] != "info" else run(*args)
     assert code == 2 and out == ""
-    assert named in err and "Traceback" not in err
+    assert named in usage_message(err) and "Traceback" not in err
     assert snapshot(t) == before
 
 
@@ -401,14 +539,22 @@ def test_paths_with_spaces_and_non_ascii_names_work(run, tmp_path):
     assert (tmp_path / "carte ü.png").stat().st_size > 0
 
 
-@pytest.mark.parametrize("case", ["corrupt keras model", "truncated onnx model", "CSV with a header only", "NaN in embeddings"])
+@pytest.mark.parametrize(
+    "case", ["corrupt keras model", "truncated onnx model", "CSV with a header only", "NaN in embeddings"]
+)
+@pytest.mark.slow  # a fresh Python process per case
 def test_bad_input_in_a_real_process(folders, case):
     """As a user sees it: C++ logs, warnings and all reach the real stderr."""
     t, a = folders
     args, message = CASES[case](t, a)
     before = snapshot(t)
-    done = subprocess.run([sys.executable, "-m", "fmtwist_cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parents[1], env={k: v for k, v in os.environ.items() if k != "FMTWIST_DEBUG"})
+    done = subprocess.run(
+        [sys.executable, "-m", "fmtwist_cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={k: v for k, v in os.environ.items() if k != "FMTWIST_DEBUG"},
+    )
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith(f"error: {message}") and done.stderr.count("\n") == 1, done.stderr
     assert snapshot(t) == before

@@ -4,15 +4,16 @@ the k-distance knee, and `fmtwist cluster` end to end."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import files_under
+from helpers import usage_message, write_embeddings
 
 from fmtwist_cli import artifacts, clustering
 from fmtwist_cli.errors import FmtwistError
-
-from conftest import files_under
 
 # --------------------------------------------------------------------------
 # metrics
@@ -80,6 +81,14 @@ def test_crosstab_and_sizes():
     assert clustering.sizes(np.array([3, 3, -1, 0, 3, 0])) == [(3, 3), (0, 2), (-1, 1)]
 
 
+def test_crosstab_lists_ids_no_point_has():
+    rows, cols, counts = clustering.crosstab(np.array([0, 0, 2]), np.array([1, 1, 0]), range(3), range(3))
+    assert rows == cols == [0, 1, 2]
+    assert counts.tolist() == [[0, 2, 0], [0, 0, 0], [1, 0, 0]]
+    with pytest.raises(FmtwistError, match=r"^labels differ in shape: \[2\] and \[3\]$"):
+        clustering.crosstab(np.array([0, 1]), np.array([0, 1, 2]))
+
+
 def test_metrics_shape_mismatch():
     with pytest.raises(FmtwistError, match="labels differ in shape"):
         clustering.metrics(np.array([0, 1]), np.array([0, 1, 2]))
@@ -109,68 +118,49 @@ def test_prepare_features_standardizes_and_reduces():
         clustering.prepare_features(x, pca=7)
 
 
-def test_kdistances_match_brute_force():
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(130, 5)).astype(np.float32)
-    d = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))
-    for k in (1, 2, 7):
-        expected = np.sort(d, axis=1)[:, k - 1]
-        got = clustering.kdistances(x, k, block=32)  # several blocks, uneven last
-        assert np.allclose(got, expected, atol=1e-4)
+@pytest.mark.parametrize(
+    "method, params, message",
+    [
+        ("dbscan", {"eps": 0, "min_samples": 3}, "eps must be a number greater than 0 or 'auto', got 0"),
+        ("dbscan", {"eps": float("inf"), "min_samples": 3}, "eps must be a number greater than 0 or 'auto', got inf"),
+        ("dbscan", {"eps": 1.0, "min_samples": 0}, "min_samples must be a whole number of at least 1, got 0"),
+        ("dbscan", {"eps": 1.0}, "min_samples must be a whole number of at least 1, got None"),
+        ("kmeans", {"k": 3.0, "n_init": 1}, "k must be a whole number of at least 1, got 3.0"),
+        ("kmeans", {"k": 21, "n_init": 1}, "k 21 is more than the 20 points to cluster"),
+        ("kmeans", {"k": 2, "n_init": True}, "n_init must be a whole number of at least 1, got True"),
+        ("hdbscan", {"min_cluster_size": 5, "min_samples": 21}, "min_samples 21 is more than the 20 points to cluster"),
+        ("agglomerative", {"k": 2, "eps": 1.0}, "agglomerative takes no eps (it takes k)"),
+        ("spectral", {}, "unknown method 'spectral': choose one of dbscan, kmeans, hdbscan, agglomerative"),
+    ],
+)
+def test_parameters_checked_against_their_declared_limits(method, params, message):
+    with pytest.raises(FmtwistError, match=f"^{re.escape(message)}$"):
+        clustering.validate_params(method, 20, params)
+    with pytest.raises(FmtwistError, match=f"^{re.escape(message)}$"):  # run() checks at the same boundary
+        clustering.run(method, np.zeros((20, 2), dtype=np.float32), params)
 
 
-def test_knee_of_a_known_curve():
-    # flat-ish for 80 points, then steep: the knee is the last flat point
-    curve = np.concatenate([np.linspace(1.0, 1.8, 80), np.linspace(3.0, 20.0, 20)])
-    assert clustering.knee(curve) == 79
+def test_every_method_declares_its_parameters():
+    assert set(clustering.PARAMETERS) == set(clustering.Method)
+    assert clustering.validate_params("hdbscan", 20, {"min_cluster_size": 5}) == {"min_cluster_size": 5}
+    checked = clustering.validate_params(clustering.Method.kmeans, 20, {"k": np.int64(3), "n_init": 2, "seed": None})
+    assert checked == {"k": 3, "n_init": 2, "seed": None} and type(checked["k"]) is int
 
 
-def test_eps_auto_on_blobs_with_scattered_noise():
-    # Tight blobs (spread 0.1) and far-flung noise: the k-distance curve is low
-    # for blob points and jumps for the noise, so eps lands at the blob scale.
-    rng = np.random.default_rng(2)
-    centres = np.array([[0, 0], [10, 0], [0, 10]], dtype=np.float32)
-    blobs = np.concatenate([c + rng.normal(0, 0.1, (100, 2)) for c in centres])
-    noise = rng.uniform(-20, 30, (15, 2))
-    x = np.concatenate([blobs, noise]).astype(np.float32)
-    kd = clustering.kdistances(x, 5)
-    eps, info = clustering.auto_eps(kd, 5)
-    assert np.quantile(kd[:300], 0.9) <= eps < np.min(kd[300:])
-    assert info["rank"] >= 270 and "knee of the sorted 5-distance curve" in info["how"]
-    labels = clustering.dbscan(x, eps, 5, kdist=kd)
-    assert np.unique(labels[:300][labels[:300] >= 0]).size == 3
-    assert (labels[300:] == -1).all()
+@pytest.mark.parametrize("text, expected", [("auto", "auto"), (" AUTO ", "auto"), ("45", 45.0), ("0.5", 0.5)])
+def test_parse_eps(text, expected):
+    assert clustering.parse_eps(text) == expected
 
 
-# --------------------------------------------------------------------------
-# DBSCAN against scikit-learn
+@pytest.mark.parametrize("text, shown", [("0", "0.0"), ("-1", "-1.0"), ("wide", "wide"), ("nan", "nan")])
+def test_parse_eps_refuses_with_the_limit_message(text, shown):
+    with pytest.raises(FmtwistError, match=f"^eps must be a number greater than 0 or 'auto', got {shown}$"):
+        clustering.parse_eps(text)
 
 
-@pytest.mark.parametrize("eps,min_samples", [(0.5, 5), (1.0, 15), (3.0, 1), (0.05, 3)])
-def test_dbscan_matches_sklearn(eps, min_samples):
-    from sklearn.cluster import DBSCAN
-    from sklearn.datasets import make_blobs
-
-    x, _ = make_blobs(600, n_features=4, centers=5, cluster_std=0.6, random_state=3)
-    x = np.concatenate([x, np.random.default_rng(3).uniform(-12, 12, (60, 4))]).astype(np.float32)
-    ours = clustering.dbscan(x, eps, min_samples, block=128)
-    ref = DBSCAN(eps=eps, min_samples=min_samples).fit(x)
-    core = np.zeros(len(x), dtype=bool)
-    core[ref.core_sample_indices_] = True
-    assert np.array_equal(ours[core], ref.labels_[core])  # same clusters, same numbering
-    assert np.array_equal(ours == -1, ref.labels_ == -1)  # same noise
-    # border points: within eps of a core point of the cluster they got
-    for i in np.flatnonzero(~core & (ours >= 0)):
-        members = np.flatnonzero(core & (ours == ours[i]))
-        assert np.linalg.norm(x[members] - x[i], axis=1).min() <= eps + 1e-4
-
-
-def test_dbscan_bad_parameters():
-    x = np.zeros((5, 2), dtype=np.float32)
-    with pytest.raises(FmtwistError, match="eps must be greater than 0, got 0"):
-        clustering.dbscan(x, 0, 3)
-    with pytest.raises(FmtwistError, match="min_samples must be a whole number of at least 1, got 0"):
-        clustering.dbscan(x, 1.0, 0)
+def test_zero_width_features_get_a_message():
+    with pytest.raises(FmtwistError, match=r"^emb\.npz has an empty embedding \(4 rows of 0 values\)"):
+        clustering.prepare_features(np.zeros((4, 0), dtype=np.float32), where="emb.npz")
 
 
 def test_kmeans_and_agglomerative_find_separated_groups():
@@ -198,49 +188,22 @@ def test_warnings_for_degenerate_runs():
 # the command
 
 
-def write_embeddings(folder: Path, n_per: int = 30, with_nan: bool = False) -> Path:
-    """Three well-separated groups in 6-D, mystery labels merging groups 1 and 2
-    (as the twist merges categories), and an answer key with the groups."""
-    rng = np.random.default_rng(5)
-    groups = np.repeat(np.arange(3), n_per)
-    centres = np.array([[0, 0, 0, 0, 0, 0], [6, 6, -6, 6, 0, 6], [-6, 6, 6, 0, 6, -6]], dtype=np.float32)
-    emb = (rng.normal(0, 0.3, (groups.size, 6)) + centres[groups]).astype(np.float32)
-    if with_nan:
-        emb[3, 2] = np.nan
-    mystery = np.array([0, 1, 1])[groups].astype(np.int64)
-    arrays = {
-        "embedding": emb, "probs": np.eye(2, dtype=np.float32)[mystery], "pred": mystery, "labels": mystery,
-        "index": np.arange(groups.size, dtype=np.int64)[::-1].copy(), "split": np.full(groups.size, "test"),
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "embeddings.npz"
-    if with_nan:  # artifacts.save refuses NaN; write it the way a broken tool would
-        arrays["meta"] = np.array(json.dumps({"kind": "embeddings"}))
-        artifacts.write_bytes(path, lambda fh: np.savez(fh, **arrays))
-    else:
-        artifacts.save(artifacts.Artifact("embeddings", arrays, {}), path)
-    originals = np.zeros(groups.size, dtype=np.int64)
-    originals[arrays["index"]] = np.array([4, 7, 9])[groups]
-    artifacts.save_answer_key(folder / "twist.json", {
-        "mapping_by_index": [0] * 10,
-        "original_labels": {"test": artifacts.encode_digits(originals), "train": ""},
-    })
-    return path
-
-
 @pytest.fixture
 def art(tmp_path) -> Path:
     write_embeddings(tmp_path / "art")
     return tmp_path / "art"
 
 
-@pytest.mark.parametrize("method,extra", [
-    ("kmeans", ["--k", "3", "--seed", "0"]),
-    ("dbscan", ["--eps", "2", "--min-samples", "5"]),
-    ("dbscan", ["--eps", "auto", "--min-samples", "5"]),
-    ("hdbscan", ["--min-cluster-size", "10"]),
-    ("agglomerative", ["--k", "3"]),
-])
+@pytest.mark.parametrize(
+    "method,extra",
+    [
+        ("kmeans", ["--k", "3", "--seed", "0"]),
+        ("dbscan", ["--eps", "2", "--min-samples", "5"]),
+        ("dbscan", ["--eps", "auto", "--min-samples", "5"]),
+        ("hdbscan", ["--min-cluster-size", "10"]),
+        ("agglomerative", ["--k", "3"]),
+    ],
+)
 def test_every_method_through_the_cli(run, art, method, extra):
     code, out, err = run("cluster", "--method", method, "-a", art, "--answer-key", art / "twist.json", "--json", *extra)
     assert code == 0, err
@@ -281,28 +244,58 @@ def test_dbscan_warns_when_one_cluster_takes_all(run, art):
 def test_clusters_a_map_from_reduce(run, art):
     emb = artifacts.load(art / "embeddings.npz", "embeddings")
     coords = emb["embedding"][:, :2].copy()
-    artifacts.save(artifacts.Artifact("coords", {"coords": coords, "index": emb["index"], "split": emb["split"]}, {}), art / "coords-x.npz")
-    code, out, err = run("cluster", "--method", "kmeans", "--k", "3", "--coords", art / "coords-x.npz", "-a", art, "--json")
+    artifacts.save(
+        artifacts.Artifact("coords", {"coords": coords, "index": emb["index"], "split": emb["split"]}, {}),
+        art / "coords-x.npz",
+    )
+    code, out, err = run(
+        "cluster", "--method", "kmeans", "--k", "3", "--coords", art / "coords-x.npz", "-a", art, "--json"
+    )
     assert code == 0, err
     assert json.loads(out)["features"] == {"coords": str(art / "coords-x.npz")}
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--method", "dbscan", "--eps", "0"], "eps must be a number greater than 0 or 'auto', got 0.0"),
-    (["--method", "dbscan", "--eps", "-3"], "eps must be a number greater than 0 or 'auto', got -3.0"),
-    (["--method", "dbscan", "--eps", "wide"], "eps must be a number greater than 0 or 'auto', got wide"),
-    (["--method", "dbscan", "--min-samples", "0"], "min_samples must be a whole number of at least 1, got 0"),
-    (["--method", "kmeans", "--k", "91"], "k 91 is more than the 90 points to cluster"),
-    (["--method", "agglomerative", "--k", "0"], "k must be a whole number of at least 1, got 0"),
-    (["--method", "hdbscan", "--min-cluster-size", "1"], "min_cluster_size must be a whole number of at least 2, got 1"),
-    (["--method", "kmeans", "--pca", "7"], "pca must be between 1 and 6 (rows and columns of the features), got 7"),
-    (["--method", "spectral"], "unknown method 'spectral': choose one of dbscan, kmeans, hdbscan, agglomerative"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--method", "dbscan", "--eps", "0"], "eps must be a number greater than 0 or 'auto', got 0.0"),
+        (["--method", "dbscan", "--eps", "-3"], "eps must be a number greater than 0 or 'auto', got -3.0"),
+        (["--method", "dbscan", "--eps", "wide"], "eps must be a number greater than 0 or 'auto', got wide"),
+        (["--method", "dbscan", "--min-samples", "0"], "min_samples must be a whole number of at least 1, got 0"),
+        (["--method", "kmeans", "--k", "91"], "k 91 is more than the 90 points to cluster"),
+        (["--method", "agglomerative", "--k", "0"], "k must be a whole number of at least 1, got 0"),
+        (
+            ["--method", "hdbscan", "--min-cluster-size", "1"],
+            "min_cluster_size must be a whole number of at least 2, got 1",
+        ),
+        (["--method", "kmeans", "--pca", "7"], "pca must be between 1 and 6 (rows and columns of the features), got 7"),
+    ],
+)
 def test_bad_options(run, art, args, message):
     before = files_under(art)
     code, out, err = run("cluster", "-a", art, *args)
     assert (code, out, err) == (1, "", f"error: {message}\n")
     assert files_under(art) == before
+
+
+def test_unknown_method_is_a_usage_error_listing_the_choices(run, art, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # the choices on one line of --help
+    before = files_under(art)
+    code, out, err = run("cluster", "-a", art, "--method", "spectral")
+    assert (code, out) == (2, "")
+    message = (
+        "Invalid value for '--method': Value error, "
+        "'spectral' is not one of 'dbscan', 'kmeans', 'hdbscan', 'agglomerative'."
+    )
+    assert message in usage_message(err)
+    assert files_under(art) == before
+    code, out, _ = run("cluster", "--help")
+    assert "dbscan|kmeans|hdbscan|agglomerative" in usage_message(out)
+
+
+def test_method_names_are_not_case_sensitive(run, art):
+    code, _, err = run("cluster", "-a", art, "--method", "KMeans", "--k", "3", "--seed", "0", "--json")
+    assert code == 0, err
 
 
 def test_coords_of_other_length(run, art):
@@ -330,7 +323,10 @@ def test_nan_in_embeddings(run, tmp_path):
 
 def test_missing_embeddings(run, tmp_path):
     code, out, err = run("cluster", "-a", tmp_path)
-    assert (code, err) == (1, f"error: embeddings file not found: {tmp_path / 'embeddings.npz'} (run `fmtwist embed` first)\n")
+    assert (code, err) == (
+        1,
+        f"error: embeddings file not found: {tmp_path / 'embeddings.npz'} (run `fmtwist embed` first)\n",
+    )
     assert not any(tmp_path.iterdir())
 
 
@@ -363,10 +359,13 @@ def test_category_units_reads_a_class_size_in_categories():
     assert clustering.category_units(0, 100) == 1  # an empty class still asks for one cluster
 
 
-@pytest.mark.parametrize("method,params", [
-    ("kmeans", {"k": "auto", "n_init": 3, "seed": 0}),
-    ("agglomerative", {"k": "auto"}),
-])
+@pytest.mark.parametrize(
+    "method,params",
+    [
+        ("kmeans", {"k": "auto", "n_init": 3, "seed": 0}),
+        ("agglomerative", {"k": "auto"}),
+    ],
+)
 def test_within_classes_finds_the_merged_categories(method, params):
     x, categories, classes = ten_categories()
     result = clustering.run_within(method, x, classes, params)
@@ -389,8 +388,19 @@ def test_within_classes_keeps_noise_and_numbers_clusters_without_gaps():
 
 
 def test_within_classes_through_the_cli(run, art):
-    code, out, err = run("cluster", "--method", "kmeans", "--within-classes", "--seed", "0", "-a", art,
-                         "--answer-key", art / "twist.json", "--json")
+    code, out, err = run(
+        "cluster",
+        "--method",
+        "kmeans",
+        "--within-classes",
+        "--seed",
+        "0",
+        "-a",
+        art,
+        "--answer-key",
+        art / "twist.json",
+        "--json",
+    )
     assert code == 0, err
     result = json.loads(out)
     # 90 rows: class 0 holds 30 (3.3 categories' worth of 10), class 1 holds 60 (6.7)
@@ -398,8 +408,21 @@ def test_within_classes_through_the_cli(run, art):
     assert result["params"]["within_classes"] is True
     assert (art / "clusters-kmeans-within.npz").exists() and not (art / "clusters-kmeans.npz").exists()
     assert result["mystery"]["homogeneity"] == pytest.approx(1.0)  # no cluster crosses a class
-    code, out, err = run("cluster", "--method", "kmeans", "--within-classes", "--k", "2", "--seed", "0", "-a", art,
-                         "--answer-key", art / "twist.json", "--json")
+    code, out, err = run(
+        "cluster",
+        "--method",
+        "kmeans",
+        "--within-classes",
+        "--k",
+        "2",
+        "--seed",
+        "0",
+        "-a",
+        art,
+        "--answer-key",
+        art / "twist.json",
+        "--json",
+    )
     assert code == 0, err
     result = json.loads(out)
     assert [len(result["per_class"][c]["clusters"]) for c in ("0", "1")] == [2, 2]  # --k: that many in every class

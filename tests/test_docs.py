@@ -9,7 +9,9 @@ import pytest
 from fmtwist_cli.cli import app
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
-COMMANDS = [cmd.callback.__name__ for cmd in app.registered_commands]
+GROUPS = {group.name or group.typer_instance.info.name: group.typer_instance for group in app.registered_groups}
+COMMANDS = [cmd.callback.__name__ for cmd in app.registered_commands] + list(GROUPS)
+SUBCOMMANDS = [f"{name} {cmd.callback.__name__}" for name, sub in GROUPS.items() for cmd in sub.registered_commands]
 
 
 def test_all_pipeline_commands_registered():
@@ -17,9 +19,9 @@ def test_all_pipeline_commands_registered():
         assert name in COMMANDS
 
 
-@pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.parametrize("name", COMMANDS + SUBCOMMANDS)
 def test_command_documented(name, run):
-    code, stdout, _ = run(name, "--help")
+    code, stdout, _ = run(*name.split(), "--help")
     assert code == 0
     assert f"fmtwist {name}" in README
     assert "Example" in stdout
@@ -37,7 +39,8 @@ def test_help_imports_nothing_heavy():
         "import sys\n"
         "from fmtwist_cli.cli import main\n"
         "rc = main(['--help'])\n"
-        "heavy = [m for m in ('tensorflow', 'keras', 'tf2onnx', 'onnxruntime', 'umap', 'matplotlib', 'sklearn', 'numba') if m in sys.modules]\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'tf2onnx', 'onnxruntime', "
+        "'umap', 'matplotlib', 'sklearn', 'numba') if m in sys.modules]\n"
         "assert rc == 0 and not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

@@ -7,40 +7,12 @@ import sys
 import numpy as np
 import pytest
 from conftest import files_under, write_learnable
+from helpers import tiny_onnx, usage_message
 
 from fmtwist_cli import artifacts, embedding, export, training
 from fmtwist_cli.errors import ArtifactError, DataError, FmtwistError
 
 pytestmark = pytest.mark.slow
-
-
-def tiny_onnx(path, input_shape=("N", 28, 28, 1), n_classes=5, outputs=("embedding", "probs")):
-    """A hand-made model: embedding = flattened pixels, probs = softmax(x W)."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    pixels = int(np.prod(input_shape[1:]))
-    weights = numpy_helper.from_array(np.linspace(-1, 1, pixels * n_classes, dtype=np.float32).reshape(pixels, n_classes), "W")
-    shape = numpy_helper.from_array(np.array([-1, pixels], dtype=np.int64), "shape")
-    nodes = [
-        helper.make_node("Reshape", ["image", "shape"], [outputs[0]]),
-        helper.make_node("MatMul", [outputs[0], "W"], ["logits"]),
-        helper.make_node("Softmax", ["logits"], [outputs[1]], axis=1),
-    ]
-    graph = helper.make_graph(
-        nodes,
-        "tiny",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, list(input_shape))],
-        [
-            helper.make_tensor_value_info(outputs[0], TensorProto.FLOAT, ["N", pixels]),
-            helper.make_tensor_value_info(outputs[1], TensorProto.FLOAT, ["N", n_classes]),
-        ],
-        [weights, shape],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    onnx.checker.check_model(model)
-    onnx.save(model, path)
-    return path
 
 
 @pytest.fixture
@@ -89,7 +61,9 @@ def test_embeddings_file(run, work):
 
 def test_split_all_is_train_then_test(run, work):
     out_file = work / "all.npz"
-    code, _, err = run("embed", "--split", "all", "--out", out_file, "--batch-size", "100", "--threads", "1", "-a", work)
+    code, _, err = run(
+        "embed", "--split", "all", "--out", out_file, "--batch-size", "100", "--threads", "1", "-a", work
+    )
     assert code == 0, err
     data = artifacts.load(work / "data.npz", "data")
     saved = artifacts.load(out_file, "embeddings")
@@ -104,7 +78,13 @@ def test_split_all_is_train_then_test(run, work):
 def test_predict_does_not_depend_on_batch_size(trained):
     images = artifacts.load(trained / "data.npz", "data")["x_test"][:50]
     seen = []
-    small = embedding.predict(trained / "model-custom.onnx", images, batch_size=7, threads=1, progress=lambda n, total: seen.append((n, total)))
+    small = embedding.predict(
+        trained / "model-custom.onnx",
+        images,
+        batch_size=7,
+        threads=1,
+        progress=lambda n, total: seen.append((n, total)),
+    )
     whole = embedding.predict(trained / "model-custom.onnx", images, batch_size=256)
     assert seen == [(7, 50)] * 7 + [(1, 50)]
     np.testing.assert_allclose(small["embedding"], whole["embedding"], atol=1e-5)
@@ -128,7 +108,8 @@ def test_embed_never_imports_tensorflow(trained, tmp_path):
     code = (
         "import sys\n"
         "from fmtwist_cli.cli import main\n"
-        f"rc = main(['embed', '--model', {str(trained / 'model-default.onnx')!r}, '--data', {str(trained / 'data.npz')!r}, '-a', {str(tmp_path)!r}])\n"
+        f"rc = main(['embed', '--model', {str(trained / 'model-default.onnx')!r}, "
+        f"'--data', {str(trained / 'data.npz')!r}, '-a', {str(tmp_path)!r}])\n"
         "heavy = [m for m in ('tensorflow', 'keras', 'tf2onnx') if m in sys.modules]\n"
         "assert rc == 0 and not heavy, (rc, heavy)\n"
         "assert 'onnxruntime' in sys.modules\n"
@@ -157,31 +138,45 @@ def embed_fails(run, folder, *args):
 
 def test_missing_model_names_the_command(run, data_only):
     err = embed_fails(run, data_only)
-    assert err == f"error: ONNX model not found: {data_only / 'model-custom.onnx'} (run `fmtwist export --arch custom` first)\n"
+    assert (
+        err == f"error: ONNX model not found: {data_only / 'model-custom.onnx'} "
+        "(run `fmtwist export --arch custom` first)\n"
+    )
 
 
 def test_file_that_is_not_a_model(run, data_only):
     (data_only / "model-custom.onnx").write_text("hello")
     err = embed_fails(run, data_only)
-    assert err.startswith(f"error: {data_only / 'model-custom.onnx'} is not a valid ONNX model (") and err.count("\n") == 1
+    assert (
+        err.startswith(f"error: {data_only / 'model-custom.onnx'} is not a valid ONNX model (") and err.count("\n") == 1
+    )
 
 
 def test_input_shape_that_does_not_fit(run, data_only):
     model = tiny_onnx(data_only / "m.onnx", input_shape=("N", 32, 32, 1))
     err = embed_fails(run, data_only, "--model", model)
-    assert err == f"error: {model} expects input of shape (N, 32, 32, 1), but the images are N x 28 x 28 x 1 (make the model with `fmtwist export`)\n"
+    assert (
+        err == f"error: {model} expects input of shape (N, 32, 32, 1), "
+        "but the images are N x 28 x 28 x 1 (make the model with `fmtwist export`)\n"
+    )
 
 
 def test_class_count_that_does_not_fit(run, data_only):
     model = tiny_onnx(data_only / "m.onnx", n_classes=10)
     err = embed_fails(run, data_only, "--model", model)
-    assert err == f"error: {model} predicts 10 classes but {data_only / 'data.npz'} has 5 mystery classes; export a model trained on this data\n"
+    assert (
+        err == f"error: {model} predicts 10 classes but {data_only / 'data.npz'} has 5 mystery classes; "
+        "export a model trained on this data\n"
+    )
 
 
 def test_model_without_the_named_outputs(run, data_only):
     model = tiny_onnx(data_only / "m.onnx", outputs=("flat", "softmax"))
     err = embed_fails(run, data_only, "--model", model)
-    assert err == f"error: {model} has no 'embedding' output (its outputs: flat, softmax); export it with `fmtwist export`\n"
+    assert (
+        err
+        == f"error: {model} has no 'embedding' output (its outputs: flat, softmax); export it with `fmtwist export`\n"
+    )
 
 
 def test_missing_data(run, tmp_path):
@@ -193,7 +188,6 @@ def test_missing_data(run, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--split", "val"], "--split must be one of: train, test, all (got 'val')"),
         (["--threads", "0"], "--threads must be at least 1 (got 0)"),
         (["--batch-size", "0"], "--batch-size must be at least 1 (got 0)"),
     ],
@@ -202,6 +196,48 @@ def test_bad_options(run, data_only, args, message):
     model = tiny_onnx(data_only / "m.onnx")
     err = embed_fails(run, data_only, "--model", model, *args)
     assert err == f"error: {message}\n"
+
+
+@pytest.mark.parametrize(
+    "option, value, choices",
+    [("--split", "val", "'test', 'train', 'all'"), ("--provider", "tpu", "'auto', 'cpu', 'cuda'")],
+)
+def test_fixed_choices_are_usage_errors(run, data_only, option, value, choices):
+    model = tiny_onnx(data_only / "m.onnx")
+    before = files_under(data_only)
+    code, out, err = run("embed", "--model", model, option, value, "-a", data_only)
+    assert (code, out) == (2, "")
+    assert f"Invalid value for '{option}': Value error, '{value}' is not one of {choices}" in usage_message(err)
+    assert files_under(data_only) == before
+
+
+def no_cuda():
+    import onnxruntime
+
+    if embedding.CUDA in onnxruntime.get_available_providers():
+        pytest.skip("this onnxruntime has a CUDA provider")
+    return onnxruntime.get_available_providers()
+
+
+def test_cuda_asked_where_onnxruntime_has_none(run, data_only):
+    available = no_cuda()
+    model = tiny_onnx(data_only / "m.onnx")
+    err = embed_fails(run, data_only, "--model", model, "--provider", "cuda")
+    assert err == (
+        f"error: --provider cuda: this onnxruntime has no CUDA provider (it has {', '.join(available)}); install "
+        "onnxruntime-gpu in place of onnxruntime (pip install 'fmtwist[cuda]') on a machine with an NVIDIA GPU\n"
+    )
+
+
+@pytest.mark.parametrize("args", [[], ["--provider", "cpu"]])
+def test_the_provider_is_said_and_recorded(run, data_only, args):
+    no_cuda()
+    model = tiny_onnx(data_only / "m.onnx")
+    code, out, err = run("embed", "--model", model, *args, "-a", data_only, "--json")
+    assert code == 0, err
+    assert "onnxruntime ran on the CPU (no CUDA provider: onnxruntime-gpu is not installed)" in err.splitlines()
+    assert json.loads(out)["provider"] == "CPUExecutionProvider"
+    assert artifacts.load(data_only / "embeddings.npz", "embeddings").meta["provider"] == "CPUExecutionProvider"
 
 
 def test_a_hand_made_model_embeds(run, data_only):
@@ -215,7 +251,13 @@ def test_a_hand_made_model_embeds(run, data_only):
 
 def test_describe_reads_the_export_metadata(trained):
     info = embedding.describe(trained / "model-custom.onnx")
-    assert (info.arch, info.layer, info.labels, info.n_classes, info.embedding_dim) == ("custom", "flatten", "mystery", 5, 2_304)
+    assert (info.arch, info.layer, info.labels, info.n_classes, info.embedding_dim) == (
+        "custom",
+        "flatten",
+        "mystery",
+        5,
+        2_304,
+    )
     assert info.input_shape == ["N", 28, 28, 1] and info.scale == pytest.approx(1 / 255)
     assert info.meta["input_scale"] == export.metadata("custom", "mystery", 5, "flatten", 2_304, trained)["input_scale"]
 
@@ -243,11 +285,18 @@ def test_bench_script_runs_and_writes_figures(trained, tmp_path, capsys):
     import importlib.util
     from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location("bench_embed", Path(__file__).parent.parent / "bench" / "bench_embed.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_embed", Path(__file__).parent.parent / "bench" / "bench_embed.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     out_file = tmp_path / "bench.json"
-    assert bench.main(["-a", str(trained), "--arch", "default", "--images", "64", "--repeat", "1", "--json", str(out_file)]) == 0
+    assert (
+        bench.main(
+            ["-a", str(trained), "--arch", "default", "--images", "64", "--repeat", "1", "--json", str(out_file)]
+        )
+        == 0
+    )
     result = json.loads(out_file.read_text())
     assert result["images"] == f"64 test images of {trained / 'data.npz'}"
     assert result["ratio"] == pytest.approx(result["keras_predict"]["seconds"] / result["onnxruntime"]["seconds"])

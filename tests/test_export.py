@@ -16,7 +16,13 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def work(tmp_path, trained):
     """A writable copy of the trained folder (data, Keras models, histories)."""
-    for name in ("data.npz", "model-default.keras", "history-default.json", "model-custom.keras", "history-custom.json"):
+    for name in (
+        "data.npz",
+        "model-default.keras",
+        "history-default.json",
+        "model-custom.keras",
+        "history-custom.json",
+    ):
         shutil.copy(trained / name, tmp_path / name)
     return tmp_path
 
@@ -79,13 +85,20 @@ def test_unknown_layer_lists_valid_ones(run, work):
     before = files_under(work)
     code, out, err = run("export", "--arch", "default", "--layer", "dense", "-a", work)
     assert (code, out) == (1, "")
-    assert err == f"error: no layer 'dense' in {work / 'model-default.keras'}; valid layers: conv1, pool1, conv2, flatten, probs\n"
+    assert (
+        err == f"error: no layer 'dense' in {work / 'model-default.keras'}; "
+        "valid layers: conv1, pool1, conv2, flatten, probs\n"
+    )
     assert files_under(work) == before
 
 
 def test_missing_model_names_the_command(run, tmp_path):
     code, _, err = run("export", "--labels", "original", "-a", tmp_path)
-    assert (code, err) == (1, f"error: Keras model not found: {tmp_path / 'model-custom-original.keras'} (run `fmtwist train --arch custom --labels original` first)\n")
+    assert (code, err) == (
+        1,
+        f"error: Keras model not found: {tmp_path / 'model-custom-original.keras'} "
+        "(run `fmtwist train --arch custom --labels original` first)\n",
+    )
     assert files_under(tmp_path) == set()
 
 
@@ -106,6 +119,8 @@ def test_disagreement_fails_and_writes_nothing(work, monkeypatch):
 
     monkeypatch.setattr(embedding, "predict", off_by_a_bit)
     before = files_under(work)
-    with pytest.raises(ArtifactError, match=r"largest absolute difference 0\.0003\d* > 0\.0001; .*model-default\.onnx not written$"):
+    with pytest.raises(
+        ArtifactError, match=r"largest absolute difference 0\.0003\d* > 0\.0001; .*model-default\.onnx not written$"
+    ):
         export.export(work / "model-default.keras", data_path=work / "data.npz")
     assert files_under(work) == before

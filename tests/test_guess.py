@@ -1,9 +1,9 @@
-"""The guess: category shares, the merge map, sub-group counts, scoring."""
+"""The guess: category shares, the merge map, scoring and grading (sub-groups: test_subgroups.py)."""
 
 import numpy as np
 import pytest
-
 from conftest import needs_real_data
+
 from fmtwist_cli import guess, twist
 from fmtwist_cli.errors import FmtwistError
 from fmtwist_cli.twist import CATEGORIES
@@ -18,19 +18,6 @@ def noisy_predictions(categories: np.ndarray, accuracy: float, seed: int = 0) ->
     pred = categories.copy()
     pred[wrong] = rng.integers(0, 10, wrong.sum())
     return pred
-
-
-def blobs(counts: list[int], per_group: int = 300, seed: int = 0, spread: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Gaussian groups, ``counts[c]`` of them for class c, far apart on a plane."""
-    rng = np.random.default_rng(seed)
-    points, labels, origin = [], [], 0.0
-    for c, n_groups in enumerate(counts):
-        for g in range(n_groups):
-            centre = np.array([origin + 12.0 * g, 40.0 * c])
-            points.append(centre + spread * rng.standard_normal((per_group, 2)))
-            labels.append(np.full(per_group, c))
-        origin += 100.0
-    return np.vstack(points), np.concatenate(labels)
 
 
 # ---------------------------------------------------------------- shares
@@ -57,7 +44,14 @@ def test_soft_probabilities_are_averaged():
 @pytest.mark.parametrize(
     ("reference", "labels", "message"),
     [
-        (np.zeros((4, 5)), np.zeros(4, int), "reference probabilities must have 10 columns (one per Fashion-MNIST category), got shape [4, 5]: is the reference classifier trained with --labels original?"),
+        (
+            np.zeros((4, 5)),
+            np.zeros(4, int),
+            (
+                "reference probabilities must have 10 columns (one per Fashion-MNIST category), got shape [4, 5]: "
+                "is the reference classifier trained with --labels original?"
+            ),
+        ),
         (np.full((2, 10), np.nan), np.zeros(2, int), "reference probabilities hold negative, NaN or infinite values"),
         (np.array([0, 10]), np.zeros(2, int), "reference predictions must be categories 0..9"),
         (np.array([0, 1, 2]), np.zeros(2, int), "2 mystery labels for 3 reference rows"),
@@ -106,73 +100,6 @@ def test_merge_map_never_leaves_a_class_empty():
     assert merge.mapping.tolist() == truth.tolist()
     assert merge.forced == [6]
     assert merge.confidence[6] == pytest.approx(40 / 90)
-
-
-# ---------------------------------------------------------------- sub-groups
-
-
-@pytest.mark.parametrize("n_groups", [1, 2, 3, 5])
-def test_counts_separate_groups(n_groups):
-    points, _ = blobs([n_groups])
-    found = guess.count_subgroups(points, seed=0)
-    assert found.count == n_groups
-    assert found.sizes == [300] * n_groups
-    assert found.stability >= 0.8
-    assert len(found.counts_seen) == 10
-
-
-def test_small_islands_and_scattered_points_are_not_groups():
-    rng = np.random.default_rng(1)
-    main = rng.standard_normal((1000, 2))
-    island = np.array([15.0, 0.0]) + 0.3 * rng.standard_normal((40, 2))  # 4 % of the class
-    strays = rng.uniform(-30, 30, (30, 2))
-    found = guess.count_subgroups(np.vstack([main, island, strays]))
-    assert found.count == 1  # the island is no group of its own
-    assert (found.labels == 0).all()
-
-
-def test_one_diffuse_cloud_is_one_group():
-    rng = np.random.default_rng(2)
-    found = guess.count_subgroups(rng.uniform(0, 1, (800, 2)))
-    assert found.count == 1
-    assert found.sizes == [800]
-
-
-def test_typical_members_are_nearest_their_group_centre():
-    points, _ = blobs([2])
-    found = guess.count_subgroups(points, n_typical=5)
-    for g in range(2):
-        members = np.flatnonzero(found.labels == g)
-        dist = np.linalg.norm(points[members] - found.centres[g], axis=1)
-        typical_dist = np.linalg.norm(points[found.typical[g]] - found.centres[g], axis=1)
-        assert len(found.typical[g]) == 5
-        assert set(found.typical[g]) <= set(members)
-        assert (found.labels[:300] == found.labels[0]).all()  # each blob is one group
-        assert typical_dist.max() <= np.sort(dist)[4] + 1e-12
-
-
-def test_unequal_groups_are_counted_by_share_not_size():
-    # Three groups of 50 %, 30 % and 20 % of a class: all above the 10 % floor.
-    rng = np.random.default_rng(3)
-    points = np.vstack([c + rng.standard_normal((n, 2)) for c, n in (((0, 0), 500), ((12, 0), 300), ((0, 12), 200))])
-    assert guess.count_subgroups(points).count == 3
-
-
-def test_subgroups_per_class_follows_the_labels():
-    counts = [2, 1, 3, 2, 3]
-    points, labels = blobs(counts, per_group=150)
-    order = np.random.default_rng(0).permutation(len(labels))  # classes interleaved
-    found = guess.subgroups_per_class(points[order], labels[order])
-    assert [f.count for f in found] == counts
-    assert sum(f.sizes[0] > 0 for f in found) == 5
-
-
-def test_subgroups_need_points():
-    with pytest.raises(FmtwistError, match="non-empty"):
-        guess.count_subgroups(np.zeros((0, 2)))
-    with pytest.raises(FmtwistError) as exc:
-        guess.subgroups_per_class(np.zeros((3, 2)), np.array([0, 0, 2]))
-    assert str(exc.value) == "mystery class 1 has no images on the map"
 
 
 # ---------------------------------------------------------------- scoring
@@ -225,86 +152,69 @@ def test_merge_map_on_real_images_and_several_twists():
         assert guess.score(merge, None, spec.mapping)["categories_right"] == 10, spec.name
 
 
-def test_smallest_group_follows_the_number_of_classes():
-    # 5 classes: a class holds at most 6 categories, each about 1/6 of it.
-    assert guess.min_group_share(5) == pytest.approx(0.9 / 6)
-    assert guess.min_group_share(2) == pytest.approx(0.9 / 9)
-    assert guess.min_group_share(10) == pytest.approx(0.9)  # one category per class: never split
-    rng = np.random.default_rng(4)
-    points = np.vstack([rng.standard_normal((880, 2)), np.array([15.0, 0]) + rng.standard_normal((120, 2))])  # 12 %
-    assert guess.count_subgroups(points, min_share=guess.min_group_share(5)).count == 1
-    assert guess.count_subgroups(points, min_share=guess.min_group_share(2)).count == 2
-
-
-def test_touching_groups_with_a_density_dip_are_two():
-    rng = np.random.default_rng(5)
-    points = np.vstack([rng.standard_normal((600, 2)), np.array([4.5, 0]) + rng.standard_normal((600, 2))])
-    assert guess.count_subgroups(points).count == 2
-
-
-def test_one_long_group_is_not_cut_in_pieces():
-    rng = np.random.default_rng(6)
-    points = np.c_[rng.uniform(0, 10, 1500), rng.normal(0, 0.5, 1500)]
-    assert guess.count_subgroups(points).count == 1
-
-
-def test_a_style_within_one_category_is_not_a_sub_group():
-    # 2,000 images, so a category is 200 of them. Class 0 is one category drawn
-    # as two islands (120 + 80 images, like bags with and without handles);
-    # class 1's 1,800 images form three islands of 600.
-    rng = np.random.default_rng(7)
-    style_a = rng.standard_normal((120, 2))
-    style_b = np.array([10.0, 0]) + rng.standard_normal((80, 2))
-    others = [np.array([100.0 + 15 * g, 0]) + rng.standard_normal((600, 2)) for g in range(3)]
-    points = np.vstack([style_a, style_b, *others])
-    labels = np.array([0] * 200 + [1] * 1800)
-    assert guess.count_subgroups(points[:200]).count == 2  # the map does show two islands...
-    found = guess.subgroups_per_class(points, labels, use_sizes=False)  # the map alone
-    assert [f.count for f in found] == [1, 3]  # ...but neither holds half a category's worth of images
-    assert guess.group_floor(200, 2000, 2) == pytest.approx(0.5)
-    assert guess.group_floor(1800, 2000, 2) == pytest.approx(0.1)
-
-
-def test_size_units_count_categories_only_in_balanced_data():
-    assert guess.size_units([2000, 1000, 2000, 2000, 3000]).tolist() == [2, 1, 2, 2, 3]
-    assert guess.size_units([2100, 950, 1950, 2000, 3000]) is not None  # within a quarter of a category
-    assert guess.size_units([1500, 1000, 2000, 2500, 3000]) is None  # 1.5 categories: not balanced
-    assert guess.size_units([9990, 10]) is None  # a class under one category's worth
-
-
-def test_a_class_of_two_lookalike_categories_is_cut_to_its_size():
-    # The default twist's class sizes (2, 1, 2, 2, 3 categories of 150 images),
-    # each category an island, except class 0: its two categories form one
-    # round blob, as Coat and Shirt do on the custom network's map.
-    points, labels = blobs([2, 1, 2, 2, 3], per_group=150)
-    rng = np.random.default_rng(8)
-    points[labels == 0] = rng.standard_normal((300, 2))
-    found = guess.subgroups_per_class(points, labels)
-    assert [f.count for f in found] == [2, 1, 2, 2, 3]
-    assert [f.map_count for f in found] == [1, 1, 2, 2, 3]
-    assert [f.fitted_to_size for f in found] == [True, False, False, False, False]
-    assert [f.size_units for f in found] == pytest.approx([2, 1, 2, 2, 3])
-    cut = found[0]
-    assert sum(cut.sizes) == 300 and min(cut.sizes) > 100  # cut near the middle
-    assert len(cut.typical) == 2 and cut.stability == 1.0  # every half of the blob shows one group too
-    # the map alone keeps the blob whole
-    assert [f.count for f in guess.subgroups_per_class(points, labels, use_sizes=False)] == [1, 1, 2, 2, 3]
-
-
-def test_groups_beyond_the_size_are_joined_nearest_first():
-    # one category's worth of images drawn as three islands, two of them close together
-    rng = np.random.default_rng(9)
-    one = np.vstack([rng.standard_normal((150, 2)), np.array([8.0, 0]) + rng.standard_normal((150, 2)),
-                     np.array([60.0, 0]) + rng.standard_normal((200, 2))])
-    found = guess.count_subgroups(one, min_share=0.2, expected=1)
-    assert (found.map_count, found.count, found.sizes) == (3, 1, [500])
-    two = guess.count_subgroups(one, min_share=0.2, expected=2)
-    assert sorted(two.sizes) == [200, 300]  # the two close islands joined first
-
-
 def test_score_counts_the_map_apart():
     merge = guess.MergeMap(np.array(twist.SEED_MAPPING), np.ones(10), np.eye(5)[list(twist.SEED_MAPPING)])
     result = guess.score(merge, [2, 1, 2, 2, 3], twist.SEED_MAPPING, map_counts=[1, 1, 2, 2, 3])
     assert (result["subgroups_right"], result["map_subgroups_right"]) == (5, 4)
-    assert result["per_class"][0] == {"class": 0, "subgroups": 2, "categories_merged": 2, "right": True,
-                                      "map_groups": 1, "map_right": False}
+    assert result["per_class"][0] == {
+        "class": 0,
+        "subgroups": 2,
+        "categories_merged": 2,
+        "right": True,
+        "map_groups": 1,
+        "map_right": False,
+    }
+
+
+# ---------------------------------------------------------------- grading any guess
+
+
+def test_grade_is_the_rule_score_uses():
+    truth = list(twist.SEED_MAPPING)
+    categories = np.repeat(np.arange(10), 50)
+    guessed = np.array(truth)
+    guessed[[0, 3]] = [1, 0]
+    merge = guess.infer_merge_map(categories, guessed[categories])
+    scored = guess.score(merge, None, truth)
+    graded = guess.grade(merge.as_dict(), truth)
+    assert graded["categories_right"] == scored["categories_right"] == 8
+    assert graded["per_category"] == [{k: v for k, v in r.items() if k != "confidence"} for r in scored["per_category"]]
+
+
+def test_grade_counts_a_category_left_out_as_wrong():
+    truth = list(twist.SEED_MAPPING)
+    placed = {CATEGORIES[j]: c for j, c in enumerate(truth) if CATEGORIES[j] != "Bag"}
+    result = guess.grade(placed, truth)
+    assert result["categories_right"] == 9
+    assert [r for r in result["per_category"] if not r["right"]] == [
+        {"category": "Bag", "guess": None, "truth": truth[CATEGORIES.index("Bag")], "right": False}
+    ]
+
+
+def test_parse_guess_takes_any_object_with_a_merge_map():
+    merge_map = {"Coat": 0, "Bag": 3}
+    assert guess.parse_guess({"kind": "fmtwist-guess", "n_classes": 5, "merge_map": merge_map}, 5) == merge_map
+    assert guess.parse_guess({"merge_map": merge_map, "classes": [], "missing": []}, 5) == merge_map  # report --json
+
+
+@pytest.mark.parametrize(
+    ("obj", "message"),
+    [
+        ([1, 2], 'g.json has no merge_map: expected a JSON object with "merge_map"'),
+        ({"merge_map": None}, 'g.json has no merge_map: expected a JSON object with "merge_map"'),
+        ({"merge_map": {"Sandals": 0}}, "g.json: unknown category 'Sandals' (the categories: T-shirt/top, Trouser,"),
+        (
+            {"merge_map": {"Coat": 5}},
+            "g.json: Coat is placed in class 5, but the answer key has 5 classes, numbered 0-4",
+        ),
+        ({"merge_map": {"Coat": -1}}, "g.json: Coat is placed in class -1, but the answer key has 5 classes"),
+        ({"merge_map": {"Coat": 1.5}}, "g.json: Coat is placed in class 1.5: a class is a whole number, 0-4"),
+        ({"merge_map": {"Coat": "1"}}, 'g.json: Coat is placed in class "1": a class is a whole number, 0-4'),
+        ({"merge_map": {"Coat": True}}, "g.json: Coat is placed in class true: a class is a whole number, 0-4"),
+        ({"n_classes": 4, "merge_map": {}}, "g.json is a guess for 4 mystery classes, but the answer key has 5"),
+    ],
+)
+def test_parse_guess_refuses(obj, message):
+    with pytest.raises(FmtwistError) as exc:
+        guess.parse_guess(obj, 5, "g.json")
+    assert str(exc.value).startswith(message)

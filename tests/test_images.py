@@ -7,11 +7,11 @@ import re
 
 import numpy as np
 import pytest
-
-from fmtwist_cli import artifacts, images
-from fmtwist_cli.errors import FmtwistError
-
 from conftest import files_under
+from helpers import assert_not_blank, read_png
+
+from fmtwist_cli import artifacts, images, terminal
+from fmtwist_cli.errors import FmtwistError
 
 ESC = "\x1b"
 
@@ -21,17 +21,6 @@ def load_collection(folder, clusters="clusters-kmeans.npz", embeddings=True):
     emb = artifacts.load(folder / "embeddings.npz", "embeddings") if embeddings else None
     clu = artifacts.load(folder / clusters, "clusters") if clusters else None
     return images.collect(data, emb, clu)
-
-
-def read_png(path):
-    import matplotlib.image
-
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    return matplotlib.image.imread(path)
-
-
-def assert_not_blank(pixels):
-    assert pixels.std() > 0.05, "the image is (nearly) one colour"
 
 
 # --------------------------------------------------------------------------
@@ -52,7 +41,9 @@ def test_collect_without_embeddings_uses_the_test_split(viz):
 
 
 def test_collect_rejects_clusters_of_another_length(viz):
-    artifacts.save(artifacts.Artifact("clusters", {"labels": np.zeros(7, dtype=np.int64)}, {"method": "kmeans"}), viz / "short.npz")
+    artifacts.save(
+        artifacts.Artifact("clusters", {"labels": np.zeros(7, dtype=np.int64)}, {"method": "kmeans"}), viz / "short.npz"
+    )
     with pytest.raises(FmtwistError) as exc:
         load_collection(viz, clusters="short.npz")
     assert str(exc.value) == (
@@ -143,56 +134,7 @@ def test_select_captions_and_titles(viz):
 
 
 # --------------------------------------------------------------------------
-# terminal layout
-
-
-@pytest.mark.parametrize("width, expected", [(None, 10), (20, 1), (80, 2), (200, 6), (1000, 10)])
-def test_fit_per_row(width, expected):
-    assert images.fit_per_row(width) == expected
-
-
-def test_bands_shape():
-    imgs = np.zeros((7, 28, 28), dtype=np.uint8)
-    bands = images.bands(imgs, [f"#{i}" for i in range(7)], per_row=3)
-    assert [len(b.captions) for b in bands] == [3, 3, 1]
-    assert bands[0].pixels.shape == (28, 3 * 28 + 2 * images.GAP)
-    assert (bands[0].pixels[:, 28:30] == -1).all() and (bands[0].pixels[:, :28] == 0).all()
-
-
-def test_ascii_lines_shape_and_ramp():
-    imgs = np.stack([np.full((28, 28), 255, np.uint8), np.zeros((28, 28), np.uint8), np.tile(np.arange(0, 256, 256 / 28).astype(np.uint8), (28, 1))])
-    band = images.bands(imgs, ["white", "black", "ramp"], per_row=3)[0]
-    lines = images.ascii_lines(band)
-    assert len(lines) == 1 + images.CELL_HEIGHT
-    assert lines[0] == "white" + " " * 25 + "black" + " " * 25 + "ramp"
-    for line in lines[1:]:
-        assert len(line) == 3 * 28 + 2 * images.GAP
-        assert line[:28] == "@" * 28 and line[28:60].strip() == ""
-        ramp = line[60:]
-        assert ramp[0] == " " and ramp[-1] == "@"
-        assert [images.ASCII_RAMP.index(c) for c in ramp] == sorted(images.ASCII_RAMP.index(c) for c in ramp)
-
-
-def test_half_block_runs_encode_two_pixel_rows_per_character():
-    rng = np.random.default_rng(0)
-    imgs = rng.integers(0, 256, (2, 28, 28), dtype=np.uint8)
-    band = images.bands(imgs, ["a", "b"], per_row=2)[0]
-    rows = images.half_block_runs(band)
-    assert len(rows) == images.CELL_HEIGHT
-    for r, runs in enumerate(rows):
-        cells = [(fg, bg) for text, fg, bg in runs for _ in text]
-        assert "".join(text for text, _, _ in runs) == "▀" * 28 + " " * images.GAP + "▀" * 28
-        for c, (fg, bg) in enumerate(cells):
-            if 28 <= c < 30:
-                assert fg is None and bg is None
-            else:
-                img, col = divmod(c, 30)
-                assert (fg, bg) == (imgs[img][2 * r, col], imgs[img][2 * r + 1, col])
-
-
-def test_half_block_runs_merge_equal_neighbours():
-    band = images.bands(np.zeros((1, 28, 28), np.uint8), ["x"])[0]
-    assert images.half_block_runs(band)[0] == [("▀" * 28, 0, 0)]
+# the PNG grid
 
 
 def test_grid_png_is_written_at_its_size(viz, tmp_path):
@@ -210,7 +152,9 @@ def test_grid_png_is_written_at_its_size(viz, tmp_path):
 
 
 def test_inspect_plain_when_not_a_terminal(viz, run):
-    code, out, err = run("inspect", "-a", viz, "--cluster", "1", "--n", "12", "--seed", "0", "--clusters", viz / "clusters-kmeans.npz")
+    code, out, err = run(
+        "inspect", "-a", viz, "--cluster", "1", "--n", "12", "--seed", "0", "--clusters", viz / "clusters-kmeans.npz"
+    )
     assert code == 0 and err == ""
     assert ESC not in out and "▀" not in out
     lines = out.split("\n")
@@ -218,7 +162,7 @@ def test_inspect_plain_when_not_a_terminal(viz, run):
     # not a terminal: 10 per row, each band a caption and 14 rows, then a blank line
     assert len(lines[2].split("#")) == 11 and len(lines[2 + 16].split("#")) == 3
     assert all(len(line) <= 10 * 28 + 9 * 2 for line in lines)
-    assert all(set(line) <= set(images.ASCII_RAMP) for line in lines[3:17])
+    assert all(set(line) <= set(terminal.ASCII_RAMP) for line in lines[3:17])
 
 
 def test_inspect_half_blocks_in_a_colour_terminal(viz, run, monkeypatch):
@@ -231,7 +175,7 @@ def test_inspect_half_blocks_in_a_colour_terminal(viz, run, monkeypatch):
     plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in out.split("\n")]
     assert plain[0] == "class 2: 20 images, 4 random shown"
     blocks = [line for line in plain if "▀" in line]
-    assert len(blocks) == 2 * images.CELL_HEIGHT
+    assert len(blocks) == 2 * terminal.CELL_HEIGHT
     assert [len(b) for b in blocks] == [3 * 28 + 2 * 2] * 14 + [28] * 14
     assert re.search(r"\x1b\[38;2;(\d+);\1;\1;48;2;(\d+);\2;\2m▀", out)  # grey on grey
 
@@ -246,7 +190,7 @@ def test_inspect_plain_fallback_in_a_terminal(viz, run, monkeypatch, how):
         args.append("--ascii")
     code, out, _ = run(*args)
     assert code == 0 and ESC not in out and "▀" not in out
-    assert len([line for line in out.split("\n") if line]) == 2 + images.CELL_HEIGHT
+    assert len([line for line in out.split("\n") if line]) == 2 + terminal.CELL_HEIGHT
 
 
 def test_inspect_without_embeddings_shows_data(viz, run):
@@ -259,7 +203,9 @@ def test_inspect_without_embeddings_shows_data(viz, run):
 
 def test_inspect_noise_json_and_png(viz, run, tmp_path):
     png = tmp_path / "noise.png"
-    code, out, _ = run("inspect", "-a", viz, "--pick", "noise", "--clusters", viz / "clusters-dbscan.npz", "--png", png, "--json")
+    code, out, _ = run(
+        "inspect", "-a", viz, "--pick", "noise", "--clusters", viz / "clusters-dbscan.npz", "--png", png, "--json"
+    )
     assert code == 0
     import json
 
@@ -269,10 +215,13 @@ def test_inspect_noise_json_and_png(viz, run, tmp_path):
     assert_not_blank(read_png(png))
 
 
-def test_inspect_defaults_to_the_newest_clustering(viz, run):
+def test_inspect_defaults_to_the_layout_default_clustering(viz, run):
     import os
 
-    os.utime(viz / "clusters-kmeans.npz", (1, 1))
+    os.utime(viz / "clusters-dbscan.npz", (2**31, 2**31))  # newer, yet K-Means comes first (layout.CLUSTERS_ORDER)
+    code, out, _ = run("inspect", "-a", viz, "--cluster", "0", "--n", "1")
+    assert code == 0 and out.startswith("cluster 0 of kmeans:")
+    (viz / "clusters-kmeans.npz").unlink()
     code, out, _ = run("inspect", "-a", viz, "--cluster", "0", "--n", "1")
     assert code == 0 and out.startswith("cluster 0 of dbscan:")
 
@@ -318,3 +267,8 @@ def test_inspect_per_row_option(viz, run):
     code, out, _ = run("inspect", "-a", viz, "--label", "0", "--n", "5", "--per-row", "2")
     captions = [line for line in out.split("\n") if line.startswith("#")]
     assert code == 0 and [len(c.split("#")) - 1 for c in captions] == [2, 2, 1]
+
+
+def test_group_name_is_one_rule_for_every_figure():
+    assert [images.group_name(g, "cluster") for g in (-1, 0, 12)] == ["noise", "cluster 0", "cluster 12"]
+    assert images.group_name(np.int64(2), "class") == "class 2"

@@ -1,6 +1,9 @@
-"""The architecture registry: exact layer stacks and parameter counts."""
+"""The architecture registry: exact layer stacks, parameter counts and each
+architecture's training recipe."""
 
+import numpy as np
 import pytest
+from conftest import write_learnable
 
 from fmtwist_cli import models
 from fmtwist_cli.errors import FmtwistError
@@ -14,6 +17,8 @@ from fmtwist_cli.errors import FmtwistError
         # the dense heads grow with the class count: 6272 + 1 and 64 + 1 per extra class
         ("default", 10, 40_933 + 5 * 6_273),
         ("custom", 10, 259_717 + 5 * 65),
+        ("fast", 5, 99_621),
+        ("fast", 10, 99_621 + 5 * 1_153),
     ],
 )
 def test_parameter_counts(arch, n_classes, params):
@@ -47,6 +52,29 @@ def test_custom_layers_are_the_notebooks_own_network():
     assert model.get_layer("conv2").padding == "valid" and model.get_layer("conv3").padding == "same"
 
 
+def test_fast_shrinks_the_map_at_once():
+    rows = models.layer_table(models.build("fast", 5))
+    shapes = {r["name"]: r["output_shape"] for r in rows}
+    assert shapes["conv1"] == ["N", 14, 14, 32]  # strided: no convolution runs at 28x28
+    assert shapes["conv2"] == ["N", 14, 14, 64] and shapes["conv3"] == ["N", 7, 7, 128]
+    assert shapes["flatten"] == ["N", 1_152]
+    assert [r["type"] for r in rows].count("BatchNormalization") == 3
+
+
+def test_recipes():
+    assert models.recipe("custom") == models.Recipe()
+    assert models.recipe("default") == models.Recipe(steps_per_execution=8)  # the same updates, fewer calls
+    fast = models.recipe("fast")
+    assert (fast.epochs, fast.batch_size, fast.optimizer, fast.learning_rate, fast.schedule) == (
+        14,
+        128,
+        "adam",
+        3e-3,
+        models.Schedule.cosine,
+    )
+    assert models.recipe("not registered") == models.NOTEBOOK
+
+
 @pytest.mark.parametrize("arch", list(models.ARCHITECTURES))
 def test_every_architecture_ends_in_a_softmax_named_probs(arch):
     model = models.build(arch, 7)
@@ -59,20 +87,58 @@ def test_every_architecture_ends_in_a_softmax_named_probs(arch):
 def test_adding_an_architecture_is_one_function(monkeypatch):
     monkeypatch.setattr(models, "ARCHITECTURES", dict(models.ARCHITECTURES))
     monkeypatch.setattr(models, "DESCRIPTIONS", dict(models.DESCRIPTIONS))
+    monkeypatch.setattr(models, "RECIPES", dict(models.RECIPES))
 
-    @models.architecture("tiny", "a test network")
+    @models.architecture("tiny", "a test network", models.Recipe(epochs=3))
     def tiny(n_classes):
         keras = models.import_keras()
-        return keras.Sequential([keras.Input(models.INPUT_SHAPE), keras.layers.Flatten(name="flatten"), keras.layers.Dense(n_classes, activation="softmax", name="probs")])
+        return keras.Sequential(
+            [
+                keras.Input(models.INPUT_SHAPE),
+                keras.layers.Flatten(name="flatten"),
+                keras.layers.Dense(n_classes, activation="softmax", name="probs"),
+            ]
+        )
 
     assert models.build("tiny", 3).count_params() == 784 * 3 + 3
+    assert models.recipe("tiny").epochs == 3
 
 
 def test_unknown_architecture():
-    with pytest.raises(FmtwistError, match=r"^unknown architecture 'vgg'; choose one of: default, custom$"):
+    with pytest.raises(FmtwistError, match=r"^unknown architecture 'vgg'; choose one of: default, custom, fast$"):
         models.build("vgg", 5)
 
 
 def test_too_few_classes():
     with pytest.raises(FmtwistError, match="at least 2 classes, got 1"):
         models.build("default", 1)
+
+
+@pytest.mark.slow
+def test_fast_reference_classifier_exports_to_a_float32_onnx_within_tolerance(tmp_path):
+    """--labels original (10 classes) with the fast recipe, then export: the
+    ONNX file holds float32 only and matches Keras within export.TOLERANCE."""
+    import onnx
+
+    from fmtwist_cli import embedding, export, training
+
+    folder = write_learnable(tmp_path)
+    data = training.load_training_data(folder / "data.npz", "original")
+    config = training.TrainConfig(arch="fast", labels="original", epochs=2, seed=0)
+    assert (config.schedule, config.learning_rate) == ("cosine", 3e-3)  # the recipe, not the notebook's
+    result = training.train(data, config)
+    assert result.history["params"]["schedule"] == "cosine" and result.history["n_classes"] == 10
+    assert result.history["test"]["accuracy"] > 0.5  # ten bright patches: far above the 0.1 of guessing
+    mpath, _ = training.save(result, folder)
+    exported = export.export(mpath, data_path=folder / "data.npz")
+    assert exported.max_abs_diff <= export.TOLERANCE
+    proto = onnx.load(exported.path)
+    float32, T = onnx.TensorProto.FLOAT, onnx.TensorProto
+    weights = {t.data_type for t in proto.graph.initializer}
+    assert float32 in weights and not weights & {T.BFLOAT16, T.FLOAT16, T.DOUBLE}
+    assert all(v.type.tensor_type.elem_type == float32 for v in [*proto.graph.input, *proto.graph.output])
+    images = data.x_test[:64]
+    want = export.two_headed(training.load_model(mpath), "flatten").predict(training.scale(images), verbose=0)
+    got = embedding.predict(exported.path, images, batch_size=32)
+    assert got["probs"].shape == (64, 10) and got["embedding"].shape == (64, 1_152)
+    assert np.abs(got["probs"] - want["probs"]).max() <= export.TOLERANCE

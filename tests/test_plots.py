@@ -8,12 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from fmtwist_cli import artifacts, clustering, plots
-from fmtwist_cli.errors import FmtwistError
-
 from conftest import files_under
-from test_images import assert_not_blank, read_png
+from helpers import assert_not_blank, read_png, usage_message
+
+from fmtwist_cli import artifacts, clustering, dbscan, plots
+from fmtwist_cli.errors import FmtwistError
 
 
 def legend_texts(fig) -> list[str]:
@@ -50,10 +49,14 @@ def test_check_size():
         plots.check_size((100, 100), 1200)
 
 
-def test_contingency():
-    table, rows, cols = plots.contingency(np.array([0, 0, 1, 2, 2, 2]), np.array([-1, 5, 5, 5, -1, 5]))
-    assert rows == [0, 1, 2] and cols == [-1, 5]
-    assert table.tolist() == [[1, 1], [0, 1], [1, 2]]
+def test_method_label():
+    assert [plots.method_label({"method": m}) for m in ("tsne", "UMAP", "pca", "mds", "")] == [
+        "t-SNE",
+        "UMAP",
+        "PCA",
+        "MDS",
+        "Map",
+    ]
 
 
 def test_read_history_errors(tmp_path):
@@ -68,8 +71,12 @@ def test_history_figure_has_the_six_panels(viz):
     fig = plots.history_figure(plots.read_history(viz / "history-custom.json"))
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == [
-        "Training loss", "Training accuracy", "Validation loss", "Validation accuracy",
-        "Training and validation loss", "Training and validation accuracy",
+        "Training loss",
+        "Training accuracy",
+        "Validation loss",
+        "Validation accuracy",
+        "Training and validation loss",
+        "Training and validation accuracy",
     ]
     assert legend_texts(fig) == ["training", "validation"] * 2
     assert fig.get_suptitle() == "custom · 1,000 parameters · test accuracy 0.9400"
@@ -78,7 +85,11 @@ def test_history_figure_has_the_six_panels(viz):
 def test_comparison_figure_panels(viz):
     hists = [plots.read_history(viz / f"history-{a}.json") for a in ("default", "custom")]
     fig = plots.comparison_figure(hists)
-    assert [ax.get_title() for ax in fig.axes] == ["Training loss", "Validation loss", "Accuracy gap (training − validation)"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "Training loss",
+        "Validation loss",
+        "Accuracy gap (training − validation)",
+    ]
     assert legend_texts(fig)[:2] == ["default (test 0.9000)", "custom (test 0.9400)"]
     gap = fig.axes[2].get_lines()[0].get_ydata()
     np.testing.assert_allclose(gap, 0.02)  # the fixture's validation accuracy trails by 0.02
@@ -115,7 +126,10 @@ KIND_ARGS = {
     "confusion": (["confusion"], "confusion.png"),
     "confusion-clusters": (["confusion", "--clusters", "clusters-kmeans.npz"], "confusion-kmeans.png"),
     "grid-label": (["grid", "--n", "4", "--seed", "0"], "grid-label.png"),
-    "grid-cluster": (["grid", "--by", "cluster", "--clusters", "clusters-dbscan.npz", "--pick", "central", "--n", "3"], "grid-dbscan.png"),
+    "grid-cluster": (
+        ["grid", "--by", "cluster", "--clusters", "clusters-dbscan.npz", "--pick", "central", "--n", "3"],
+        "grid-dbscan.png",
+    ),
 }
 
 
@@ -133,7 +147,7 @@ def test_plot_writes_the_default_file_at_the_asked_size(viz, run, monkeypatch, c
 
 @pytest.mark.parametrize("kind", ["history", "scatter", "kdist", "confusion", "grid"])
 def test_plot_default_sizes_are_readable(viz, run, kind):
-    code, out, _ = run("plot", kind, "-a", viz, "--json", "--k", "5")
+    code, out, _ = run("plot", kind, "-a", viz, "--json", *(["--k", "5"] if kind == "kdist" else []))
     assert code == 0
     result = json.loads(out)
     pixels = read_png(Path(result["written"]))
@@ -142,11 +156,23 @@ def test_plot_default_sizes_are_readable(viz, run, kind):
     assert_not_blank(pixels)
 
 
-@pytest.mark.parametrize("ext, magic", [("svg", b"<?xml"), ("pdf", b"%PDF"), ("png", b"\x89PNG")])
+@pytest.mark.parametrize(
+    "ext, magic",
+    [  # each draws a 10x8 scatter twice; SVG and PDF take seconds
+        pytest.param("svg", b"<?xml", marks=pytest.mark.slow),
+        pytest.param("pdf", b"%PDF", marks=pytest.mark.slow),
+        ("png", b"\x89PNG"),
+    ],
+)
 def test_plot_format_by_extension_and_repeatable(viz, run, tmp_path, ext, magic):
     first, second = tmp_path / f"a.{ext}", tmp_path / f"b.{ext}"
     for out in (first, second):
-        assert run("plot", "scatter", "-a", viz, "--by", "cluster", "--clusters", viz / "clusters-dbscan.npz", "-o", out)[0] == 0
+        assert (
+            run("plot", "scatter", "-a", viz, "--by", "cluster", "--clusters", viz / "clusters-dbscan.npz", "-o", out)[
+                0
+            ]
+            == 0
+        )
     assert first.read_bytes().startswith(magic)
     assert first.read_bytes() == second.read_bytes()
 
@@ -156,13 +182,16 @@ def test_plot_kdist_marks_the_auto_eps_of_cluster(viz, run):
     assert code == 0
     result = json.loads(out)
     features = clustering.prepare_features(artifacts.load(viz / "embeddings.npz", "embeddings")["embedding"])
-    eps, _ = clustering.auto_eps(clustering.kdistances(features, 5), 5)
+    eps, _ = dbscan.auto_eps(dbscan.kdistances(features, 5), 5)
     assert result["eps"] == round(eps, 4) and result["eps_from"] == "knee" and result["points"] == 60
 
 
 @pytest.mark.parametrize(
     "args, eps, source",
-    [(["--eps", "2.5", "--k", "5"], 2.5, "chosen"), (["--clusters", "clusters-dbscan.npz"], 1.5, "used by clusters-dbscan.npz")],
+    [
+        (["--eps", "2.5", "--k", "5"], 2.5, "chosen"),
+        (["--clusters", "clusters-dbscan.npz"], 1.5, "used by clusters-dbscan.npz"),
+    ],
 )
 def test_plot_kdist_chosen_eps(viz, run, monkeypatch, args, eps, source):
     monkeypatch.chdir(viz)
@@ -199,9 +228,15 @@ def test_plot_text_output_prints_the_table(viz, run):
         (["history", "--size", "big"], "--size must be WIDTHxHEIGHT in inches, like 12x8, got 'big'"),
         (["history", "--dpi", "3"], "--dpi must be between 10 and 1200, got 3"),
         (["history", "--history", "nope.json"], "training history not found: nope.json (run `fmtwist train` first)"),
-        (["kdist", "--eps", "-1"], "--eps must be above 0, got -1"),
-        (["kdist", "--eps", "wide"], "--eps must be a number or auto, got 'wide'"),
-        (["scatter", "--coords", "short.npz"], "short.npz has 5 points but {viz}/embeddings.npz has 60 rows: pass the files made from the same embeddings, or run `fmtwist reduce` again"),
+        (["kdist", "--eps", "-1"], "eps must be a number greater than 0 or 'auto', got -1.0"),
+        (["kdist", "--eps", "wide"], "eps must be a number greater than 0 or 'auto', got wide"),
+        (
+            ["scatter", "--coords", "short.npz"],
+            (
+                "short.npz has 5 points but {viz}/embeddings.npz has 60 rows: "
+                "pass the files made from the same embeddings, or run `fmtwist reduce` again"
+            ),
+        ),
         (["grid", "--n", "0"], "--n must be at least 1, got 0"),
     ],
 )
@@ -227,3 +262,42 @@ def test_plot_scatter_needs_labels_for_by_label(viz, run):
     code, _, err = run("plot", "scatter", "-a", viz)
     assert code == 1
     assert err == f"error: {viz / 'embeddings.npz'} carries no mystery labels: use --by pred or --by cluster\n"
+
+
+# --------------------------------------------------------------------------
+# fmtwist plot is a sub-app: one command per figure, each with only its own options
+
+
+def test_plot_help_lists_every_figure(run):
+    code, out, _ = run("plot", "--help")
+    assert code == 0
+    for kind in ("history", "scatter", "kdist", "confusion", "grid"):
+        assert kind in out
+
+
+@pytest.mark.parametrize(
+    "kind, own, foreign",
+    [
+        ("history", "--history", "--coords"),
+        ("scatter", "--coords", "--pick"),
+        ("kdist", "--eps", "--by"),
+        ("confusion", "--clusters", "--k"),
+        ("grid", "--pick", "--history"),
+    ],
+)
+def test_each_figure_takes_only_its_own_options(viz, run, kind, own, foreign):
+    code, out, _ = run("plot", kind, "--help")
+    assert code == 0 and own in out and foreign not in out and "Example" in out
+    code, out, err = run("plot", kind, foreign, "x", "-a", viz)
+    assert (code, out) == (2, "") and f"No such option: {foreign}" in usage_message(err)
+
+
+def test_plot_defaults_to_the_layout_default_map(viz, run):
+    import os
+
+    coords = artifacts.load(viz / "coords-tsne.npz", "coords")
+    coords.meta["method"] = "pca"
+    artifacts.save(coords, viz / "coords-pca.npz")
+    os.utime(viz / "coords-pca.npz", (2**31, 2**31))  # newer, yet t-SNE comes first (layout.MAP_ORDER)
+    code, out, _ = run("plot", "scatter", "-a", viz, "--json")
+    assert code == 0 and json.loads(out)["written"] == str(viz / "scatter-tsne-label.png")

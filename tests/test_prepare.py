@@ -5,10 +5,10 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import files_under, needs_real_data, tiny_arrays, write_idx_folder
+from helpers import write_csv_folder
+
 from fmtwist_cli import artifacts, twist
-from test_sources import write_csv_folder
 
 
 def test_prepare_idx_writes_data_and_key(run, idx_dir, tmp_path, tiny):
@@ -56,7 +56,22 @@ def test_npz_round_trip(run, tmp_path, tiny):
 
 def test_random_twist_reproducible(run, idx_dir, tmp_path):
     for name in ("a", "b"):
-        assert run("prepare", "--source", idx_dir, "-a", tmp_path / name, "--twist", "random", "--seed", "3", "--classes", "4")[0] == 0
+        assert (
+            run(
+                "prepare",
+                "--source",
+                idx_dir,
+                "-a",
+                tmp_path / name,
+                "--twist",
+                "random",
+                "--seed",
+                "3",
+                "--classes",
+                "4",
+            )[0]
+            == 0
+        )
     da, db = (artifacts.load(tmp_path / n / "data.npz", "data") for n in "ab")
     np.testing.assert_array_equal(da["y_train"], db["y_train"])
     assert da.meta["n_classes"] == 4
@@ -131,7 +146,10 @@ BAD_SOURCES = {
     "missing idx": (_missing_idx, "missing Fashion-MNIST file(s): train-labels-idx1-ubyte.gz"),
     "csv column count": (_drop_last_column, "x_train.csv: 783 columns, expected 784"),
     "csv non-numeric": (lambda p: _bad_csv_cell(p, "abc"), "x_test.csv: non-numeric or non-integer cell"),
-    "csv pixel range": (lambda p: _bad_csv_cell(p, "300"), "x_test.csv: pixel value 300 outside 0-255 (row 3, column 6)"),
+    "csv pixel range": (
+        lambda p: _bad_csv_cell(p, "300"),
+        "x_test.csv: pixel value 300 outside 0-255 (row 3, column 6)",
+    ),
     "label length": (_short_labels, "train has 40 images but 39 labels"),
     "label negative": (_negative_label, "y_test.csv: label -1 out of range (labels are 0 or more)"),
     "idx label range": (_idx_label_12, "test label 12 out of range (Fashion-MNIST has categories 0-9)"),
@@ -169,7 +187,9 @@ def test_unwritable_output_folder(run, idx_dir, tmp_path):
     (tmp_path / "blocker").write_text("a file, not a folder")
     code, _, stderr = run("prepare", "--source", idx_dir, "-a", tmp_path / "blocker" / "art")
     assert code == 1
-    assert stderr == f"error: cannot write {tmp_path}/blocker/art/data.npz: {tmp_path}/blocker is a file, not a folder\n"
+    assert (
+        stderr == f"error: cannot write {tmp_path}/blocker/art/data.npz: {tmp_path}/blocker is a file, not a folder\n"
+    )
 
 
 def test_failed_prepare_keeps_previous_artifacts(run, idx_dir, tmp_path):
@@ -201,6 +221,7 @@ def test_real_data_reproduces_the_notebook(run, tmp_path):
 
 @needs_real_data
 @pytest.mark.realdata
+@pytest.mark.slow  # writes and reads back 70,000 images as CSV
 def test_real_data_csv_round_trip(run, tmp_path):
     assert run("prepare", "-a", tmp_path / "a1", "--export-csv", tmp_path / "csv")[0] == 0
     assert run("prepare", "--source", tmp_path / "csv", "-a", tmp_path / "a2")[0] == 0

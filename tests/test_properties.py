@@ -25,7 +25,10 @@ from fmtwist_cli import artifacts, embedding, plots, sources, twist
 from fmtwist_cli.errors import FmtwistError
 
 SETTINGS = settings(
-    max_examples=60, deadline=None, derandomize=True, database=None,
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -34,9 +37,18 @@ SETTINGS = settings(
 def valid(tmp_path_factory) -> dict[str, bytes]:
     """The bytes of one valid file of every kind, to mutate."""
     art = write_viz_artifacts(tmp_path_factory.mktemp("valid"))
-    key = {"kind": "twist", "mapping_by_index": list(range(10)),
-           "original_labels": {"train": artifacts.encode_digits(np.arange(12) % 10), "test": artifacts.encode_digits(np.arange(60) % 10)}}
-    out = {name: (art / name).read_bytes() for name in ("data.npz", "embeddings.npz", "clusters-kmeans.npz", "coords-tsne.npz", "history-default.json")}
+    key = {
+        "kind": "twist",
+        "mapping_by_index": list(range(10)),
+        "original_labels": {
+            "train": artifacts.encode_digits(np.arange(12) % 10),
+            "test": artifacts.encode_digits(np.arange(60) % 10),
+        },
+    }
+    out = {
+        name: (art / name).read_bytes()
+        for name in ("data.npz", "embeddings.npz", "clusters-kmeans.npz", "coords-tsne.npz", "history-default.json")
+    }
     out["twist.json"] = json.dumps(key).encode()
     out["idx"] = gzip.compress(idx_bytes(tiny_arrays()["x_test"]))
     out["csv"] = (",".join(map(str, range(784))) + "\n" + ",".join(["7"] * 784) + "\n").encode()
@@ -69,14 +81,23 @@ def expect_clean(load, path: Path):
             assert str(exc) and "\n" not in str(exc), repr(exc)
             return None
         finally:
-            shown = [str(w.message) for w in caught if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))]
+            shown = [
+                str(w.message)
+                for w in caught
+                if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+            ]
             assert not shown, shown
 
 
 # --------------------------------------------------------------------------
 # random and damaged bytes
 
-NPZ_KINDS = {"data": "data.npz", "embeddings": "embeddings.npz", "clusters": "clusters-kmeans.npz", "coords": "coords-tsne.npz"}
+NPZ_KINDS = {
+    "data": "data.npz",
+    "embeddings": "embeddings.npz",
+    "clusters": "clusters-kmeans.npz",
+    "coords": "coords-tsne.npz",
+}
 
 
 @pytest.mark.parametrize("kind", sorted(NPZ_KINDS))
@@ -127,14 +148,22 @@ json_values = st.recursive(
 @st.composite
 def answer_keys(draw):
     """Answer-key-shaped objects with any field replaced by any JSON value."""
-    key = {"kind": "twist", "mapping_by_index": list(range(10)), "original_labels": {"train": "0123", "test": "98"},
-           "mapping": {"T-shirt/top": 0}}
-    for field in draw(st.lists(st.sampled_from(["kind", "mapping_by_index", "original_labels", "mapping"]), max_size=3)):
+    key = {
+        "kind": "twist",
+        "mapping_by_index": list(range(10)),
+        "original_labels": {"train": "0123", "test": "98"},
+        "mapping": {"T-shirt/top": 0},
+    }
+    for field in draw(
+        st.lists(st.sampled_from(["kind", "mapping_by_index", "original_labels", "mapping"]), max_size=3)
+    ):
         key[field] = draw(json_values)
     if draw(st.booleans()):
         key["original_labels"] = {"train": draw(st.text(max_size=8)), "test": draw(st.text(max_size=8))}
     if draw(st.booleans()):
-        key["mapping"] = draw(st.dictionaries(st.sampled_from([str(i) for i in range(10)] + ["Bag", "x"]), json_values, max_size=12))
+        key["mapping"] = draw(
+            st.dictionaries(st.sampled_from([str(i) for i in range(10)] + ["Bag", "x"]), json_values, max_size=12)
+        )
     elif draw(st.booleans()):  # every category mapped, to any integer (huge ones too)
         key["mapping"] = {str(i): draw(st.integers(-3, 12) | st.integers()) for i in range(10)}
     return key
@@ -142,15 +171,28 @@ def answer_keys(draw):
 
 @st.composite
 def histories(draw):
-    hist = {"kind": "history", "arch": "default", "labels": "mystery", "n_classes": 3, "n_params": 10, "params": {},
-            "epochs": [{"epoch": 1, "loss": 0.5, "accuracy": 0.5}], "test": {"loss": 0.5, "accuracy": 0.5}}
+    hist = {
+        "kind": "history",
+        "arch": "default",
+        "labels": "mystery",
+        "n_classes": 3,
+        "n_params": 10,
+        "params": {},
+        "epochs": [{"epoch": 1, "loss": 0.5, "accuracy": 0.5}],
+        "test": {"loss": 0.5, "accuracy": 0.5},
+    }
     for field in draw(st.lists(st.sampled_from(sorted(hist)), max_size=3)):
         hist[field] = draw(json_values)
     if draw(st.booleans()):
-        hist["epochs"] = draw(st.lists(st.dictionaries(st.sampled_from(["epoch", "loss", "accuracy", "val_loss"]), json_values), max_size=3))
+        hist["epochs"] = draw(
+            st.lists(
+                st.dictionaries(st.sampled_from(["epoch", "loss", "accuracy", "val_loss"]), json_values), max_size=3
+            )
+        )
     return hist
 
 
+@pytest.mark.slow  # hypothesis: a few seconds per loader
 def test_answer_key_and_twist_loaders_on_any_json(tmp_path):
     path = tmp_path / "twist.json"
 
@@ -164,6 +206,7 @@ def test_answer_key_and_twist_loaders_on_any_json(tmp_path):
     check()
 
 
+@pytest.mark.slow
 def test_history_loaders_on_any_json(tmp_path):
     path = tmp_path / "history.json"
 
@@ -181,7 +224,10 @@ def test_idx_reader_on_any_bytes(tmp_path, valid):
     path = tmp_path / "x.gz"
 
     @SETTINGS
-    @given(content=st.one_of(any_bytes(valid["idx"]), mutated(idx_bytes(tiny_arrays()["x_test"])).map(gzip.compress)), ndim=st.sampled_from([1, 3]))
+    @given(
+        content=st.one_of(any_bytes(valid["idx"]), mutated(idx_bytes(tiny_arrays()["x_test"])).map(gzip.compress)),
+        ndim=st.sampled_from([1, 3]),
+    )
     def check(content, ndim):
         path.write_bytes(content)
         expect_clean(lambda p: sources.read_idx(p, ndim), path)
@@ -237,7 +283,9 @@ def test_keras_loader_on_any_bytes(tmp_path, trained):
 # --------------------------------------------------------------------------
 # random arrays in a well-formed .npz
 
-DTYPES = st.sampled_from(["uint8", "int8", "int32", "int64", "uint64", "float16", "float32", "float64", "bool", "complex64", "<U4", "|S3"])
+DTYPES = st.sampled_from(
+    ["uint8", "int8", "int32", "int64", "uint64", "float16", "float32", "float64", "bool", "complex64", "<U4", "|S3"]
+)
 
 
 @st.composite
@@ -247,14 +295,24 @@ def arrays(draw, rows: int | None = None):
     if rows is not None and shape:
         shape = (rows, *shape[1:])
     if dtype.kind in "US":
-        return draw(hnp.arrays(dtype, shape, elements=st.text("ab01", max_size=3) if dtype.kind == "U" else st.binary(min_size=1, max_size=3).filter(lambda b: not b.endswith(b"\0"))))
+        return draw(
+            hnp.arrays(
+                dtype,
+                shape,
+                elements=st.text("ab01", max_size=3)
+                if dtype.kind == "U"
+                else st.binary(min_size=1, max_size=3).filter(lambda b: not b.endswith(b"\0")),
+            )
+        )
     return draw(hnp.arrays(dtype, shape))  # floats include NaN and inf
 
 
 @st.composite
 def fitting(draw, spec: artifacts.Field, rows: int):
     """An array of the field's dtype and shape; values still anything (NaN, out of range)."""
-    shape = tuple(rows if i == 0 else (s if s is not None else draw(st.integers(1, 4))) for i, s in enumerate(spec.shape))
+    shape = tuple(
+        rows if i == 0 else (s if s is not None else draw(st.integers(1, 4))) for i, s in enumerate(spec.shape)
+    )
     if spec.dtype == "str":
         return draw(hnp.arrays(np.dtype("<U5"), shape, elements=st.sampled_from(["test", "train", "x"])))
     return draw(hnp.arrays(np.dtype(spec.dtype), shape))
@@ -268,7 +326,9 @@ def artifact_files(draw, kind: str):
     rows = draw(st.integers(0, 5))
     specs = artifacts.FORMATS[kind].fields
     if draw(st.booleans()):
-        out = {name: draw(fitting(spec, rows)) for name, spec in specs.items() if not spec.optional or draw(st.booleans())}
+        out = {
+            name: draw(fitting(spec, rows)) for name, spec in specs.items() if not spec.optional or draw(st.booleans())
+        }
         out["meta"] = np.array(json.dumps({"kind": kind, "n_classes": draw(st.integers(1, 10))}))
         return out
     chosen = draw(st.lists(st.sampled_from([*specs, "extra"]), unique=True, min_size=1))
@@ -284,6 +344,7 @@ def artifact_files(draw, kind: str):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(artifacts.FORMATS))
 def test_artifact_loader_on_random_arrays(tmp_path, kind):
     path = tmp_path / "x.npz"

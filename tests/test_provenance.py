@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import files_under, write_learnable
 
 from fmtwist_cli import __version__, artifacts, export, training
 from fmtwist_cli.errors import ArtifactError
-
-from conftest import files_under, write_learnable
 
 
 def sha(path: Path) -> str:
@@ -30,13 +29,18 @@ def inputs_of(meta: dict) -> dict[str, str]:
 def resave(path: Path, kind: str, inputs: dict, seed: int | None = None) -> Path:
     """Give a fixture artifact the provenance fmtwist would have written."""
     art = artifacts.load(path, kind)
-    artifacts.save(artifacts.Artifact(kind, art.arrays, {**art.meta, "provenance": artifacts.provenance(inputs, seed)}), path)
+    artifacts.save(
+        artifacts.Artifact(kind, art.arrays, {**art.meta, "provenance": artifacts.provenance(inputs, seed)}), path
+    )
     return path
 
 
 def mismatch(made: Path, noun: str, given: Path, recorded: Path | str, remake: str) -> str:
     recorded = recorded if isinstance(recorded, str) else sha(recorded)
-    return f"error: {made} was made from a different {noun} (sha256 {recorded[:12]}…) than {given} (sha256 {sha(given)[:12]}…): {remake}\n"
+    return (
+        f"error: {made} was made from a different {noun} (sha256 {recorded[:12]}…) "
+        f"than {given} (sha256 {sha(given)[:12]}…): {remake}\n"
+    )
 
 
 def refused(run, folder: Path, *args) -> str:
@@ -71,8 +75,23 @@ def chain(viz, tmp_path, run) -> tuple[Path, Path]:
     artifacts.save(artifacts.Artifact("data", {**data.arrays, "x_test": x_test}, data.meta), other / "data.npz")
     emb = artifacts.load(viz / "embeddings.npz", "embeddings")
     arrays = {**emb.arrays, "embedding": emb["embedding"] + np.float32(0.5)}
-    artifacts.save(artifacts.Artifact("embeddings", arrays, {"provenance": artifacts.provenance({"data": other / "data.npz"})}), other / "embeddings.npz")
-    code, _, err = run("cluster", "--method", "kmeans", "--k", "3", "--seed", "0", "--embeddings", other / "embeddings.npz", "--out", other / "clusters-kmeans.npz")
+    artifacts.save(
+        artifacts.Artifact("embeddings", arrays, {"provenance": artifacts.provenance({"data": other / "data.npz"})}),
+        other / "embeddings.npz",
+    )
+    code, _, err = run(
+        "cluster",
+        "--method",
+        "kmeans",
+        "--k",
+        "3",
+        "--seed",
+        "0",
+        "--embeddings",
+        other / "embeddings.npz",
+        "--out",
+        other / "clusters-kmeans.npz",
+    )
     assert code == 0, err
     return viz, other
 
@@ -96,9 +115,15 @@ def test_prepare_records_the_source_files_twist_and_seed(run, idx_dir, tmp_path)
     assert code == 0, err
     data = artifacts.load(tmp_path / "art" / "data.npz", "data")
     prov = artifacts.provenance_of(data.meta)
-    assert inputs_of(data.meta) == {k: sha(idx_dir / name) for k, name in (
-        ("x_train", "train-images-idx3-ubyte.gz"), ("y_train", "train-labels-idx1-ubyte.gz"),
-        ("x_test", "t10k-images-idx3-ubyte.gz"), ("y_test", "t10k-labels-idx1-ubyte.gz"))}
+    assert inputs_of(data.meta) == {
+        k: sha(idx_dir / name)
+        for k, name in (
+            ("x_train", "train-images-idx3-ubyte.gz"),
+            ("y_train", "train-labels-idx1-ubyte.gz"),
+            ("x_test", "t10k-images-idx3-ubyte.gz"),
+            ("y_test", "t10k-labels-idx1-ubyte.gz"),
+        )
+    }
     assert prov["seed"] == 3 and prov["versions"] == artifacts.versions()
     key = artifacts.load_answer_key(tmp_path / "art" / "twist.json")
     assert inputs_of(key)["data"] == sha(tmp_path / "art" / "data.npz")
@@ -129,7 +154,9 @@ def test_training_and_export_record_data_model_and_seed(trained):
     assert artifacts.provenance_of(hist)["seed"] == 0
     info = artifacts.describe(trained / "model-custom.onnx")
     assert {k: e["sha256"] for k, e in info["provenance"]["inputs"].items()} == {
-        "keras": sha(trained / "model-custom.keras"), "data": sha(trained / "data.npz")}
+        "keras": sha(trained / "model-custom.keras"),
+        "data": sha(trained / "data.npz"),
+    }
     assert info["provenance"]["seed"] == 0
 
 
@@ -156,8 +183,11 @@ def test_a_history_of_another_model_is_not_trusted(trained, tmp_path):
 def test_embed_reduce_cluster_record_their_inputs(run, trained, tmp_path):
     for name in ("data.npz", "model-custom.onnx"):
         shutil.copy(trained / name, tmp_path / name)
-    for args in (["embed"], ["reduce", "--method", "pca", "--no-trust", "--seed", "1"],
-                 ["cluster", "--method", "kmeans", "--seed", "2", "--coords", tmp_path / "coords-pca.npz"]):
+    for args in (
+        ["embed"],
+        ["reduce", "--method", "pca", "--no-trust", "--seed", "1"],
+        ["cluster", "--method", "kmeans", "--seed", "2", "--coords", tmp_path / "coords-pca.npz"],
+    ):
         code, _, err = run(*args, "-a", tmp_path)
         assert code == 0, err
     emb = artifacts.load(tmp_path / "embeddings.npz", "embeddings")
@@ -166,10 +196,14 @@ def test_embed_reduce_cluster_record_their_inputs(run, trained, tmp_path):
     assert inputs_of(coords.meta) == {"embeddings": sha(tmp_path / "embeddings.npz")}
     assert artifacts.provenance_of(coords.meta)["seed"] == 1
     clusters = artifacts.load(tmp_path / "clusters-kmeans.npz", "clusters")
-    assert inputs_of(clusters.meta) == {"embeddings": sha(tmp_path / "embeddings.npz"), "coords": sha(tmp_path / "coords-pca.npz")}
+    assert inputs_of(clusters.meta) == {
+        "embeddings": sha(tmp_path / "embeddings.npz"),
+        "coords": sha(tmp_path / "coords-pca.npz"),
+    }
     assert artifacts.provenance_of(clusters.meta)["seed"] == 2
 
 
+@pytest.mark.slow  # writes a whole report
 def test_report_lists_what_it_read(run, chain, tmp_path):
     viz, _ = chain
     code, stdout, err = run("report", "-a", viz, "--out", tmp_path / "r", "--json")
@@ -190,29 +224,71 @@ def test_embed_refuses_data_the_model_was_not_trained_on(run, trained, tmp_path)
     write_learnable(tmp_path, seed=1)  # another puzzle with as many classes
     model = shutil.copy(trained / "model-custom.onnx", tmp_path / "model-custom.onnx")
     err = refused(run, tmp_path, "embed", "-a", tmp_path)
-    assert err == mismatch(model, "data.npz", tmp_path / "data.npz", trained / "data.npz",
-                           "pass the data.npz it was trained on (--data), or train and export a model on this one")
+    assert err == mismatch(
+        model,
+        "data.npz",
+        tmp_path / "data.npz",
+        trained / "data.npz",
+        "pass the data.npz it was trained on (--data), or train and export a model on this one",
+    )
 
 
 def test_cluster_refuses_a_map_of_other_embeddings(run, chain):
     viz, other = chain
-    err = refused(run, viz.parent, "cluster", "--coords", viz / "coords-pca.npz", "--embeddings", other / "embeddings.npz",
-                  "--out", viz / "new.npz")
-    assert err == mismatch(viz / "coords-pca.npz", "embeddings file", other / "embeddings.npz", viz / "embeddings.npz", REDUCE_AGAIN)
+    err = refused(
+        run,
+        viz.parent,
+        "cluster",
+        "--coords",
+        viz / "coords-pca.npz",
+        "--embeddings",
+        other / "embeddings.npz",
+        "--out",
+        viz / "new.npz",
+    )
+    assert err == mismatch(
+        viz / "coords-pca.npz", "embeddings file", other / "embeddings.npz", viz / "embeddings.npz", REDUCE_AGAIN
+    )
 
 
 def test_plot_scatter_refuses_a_map_of_other_embeddings(run, chain):
     viz, other = chain
-    err = refused(run, viz.parent, "plot", "scatter", "--coords", viz / "coords-pca.npz", "--embeddings", other / "embeddings.npz", "-a", viz)
-    assert err == mismatch(viz / "coords-pca.npz", "embeddings file", other / "embeddings.npz", viz / "embeddings.npz", REDUCE_AGAIN)
+    err = refused(
+        run,
+        viz.parent,
+        "plot",
+        "scatter",
+        "--coords",
+        viz / "coords-pca.npz",
+        "--embeddings",
+        other / "embeddings.npz",
+        "-a",
+        viz,
+    )
+    assert err == mismatch(
+        viz / "coords-pca.npz", "embeddings file", other / "embeddings.npz", viz / "embeddings.npz", REDUCE_AGAIN
+    )
 
 
 def test_plot_scatter_refuses_a_map_and_clusters_of_different_embeddings(run, chain):
     viz, other = chain
-    err = refused(run, viz.parent, "plot", "scatter", "--by", "cluster", "--coords", viz / "coords-pca.npz",
-                  "--clusters", other / "clusters-kmeans.npz", "-a", viz)
+    err = refused(
+        run,
+        viz.parent,
+        "plot",
+        "scatter",
+        "--by",
+        "cluster",
+        "--coords",
+        viz / "coords-pca.npz",
+        "--clusters",
+        other / "clusters-kmeans.npz",
+        "-a",
+        viz,
+    )
     assert err == (
-        f"error: {viz / 'coords-pca.npz'} and {other / 'clusters-kmeans.npz'} were not made from the same embeddings file "
+        f"error: {viz / 'coords-pca.npz'} and {other / 'clusters-kmeans.npz'} "
+        "were not made from the same embeddings file "
         f"(sha256 {sha(viz / 'embeddings.npz')[:12]}… vs {sha(other / 'embeddings.npz')[:12]}…): "
         "pass a map and a clustering of the same embeddings (--coords, --clusters)\n"
     )
@@ -221,68 +297,136 @@ def test_plot_scatter_refuses_a_map_and_clusters_of_different_embeddings(run, ch
 @pytest.mark.parametrize("kind", ["confusion", "kdist"])
 def test_plot_refuses_clusters_of_other_embeddings(run, chain, kind):
     viz, other = chain
-    err = refused(run, viz.parent, "plot", kind, "--clusters", viz / "clusters-kmeans.npz", "--embeddings", other / "embeddings.npz", "-a", viz)
-    assert err == mismatch(viz / "clusters-kmeans.npz", "embeddings file", other / "embeddings.npz", viz / "embeddings.npz", CLUSTER_AGAIN)
+    err = refused(
+        run,
+        viz.parent,
+        "plot",
+        kind,
+        "--clusters",
+        viz / "clusters-kmeans.npz",
+        "--embeddings",
+        other / "embeddings.npz",
+        "-a",
+        viz,
+    )
+    assert err == mismatch(
+        viz / "clusters-kmeans.npz", "embeddings file", other / "embeddings.npz", viz / "embeddings.npz", CLUSTER_AGAIN
+    )
 
 
 def test_inspect_refuses_clusters_of_other_embeddings(run, chain):
     viz, other = chain
-    err = refused(run, viz.parent, "inspect", "--cluster", "0", "--clusters", viz / "clusters-kmeans.npz",
-                  "--embeddings", other / "embeddings.npz", "--data", other / "data.npz", "-a", viz)
-    assert err == mismatch(viz / "clusters-kmeans.npz", "embeddings file", other / "embeddings.npz", viz / "embeddings.npz", CLUSTER_AGAIN)
+    err = refused(
+        run,
+        viz.parent,
+        "inspect",
+        "--cluster",
+        "0",
+        "--clusters",
+        viz / "clusters-kmeans.npz",
+        "--embeddings",
+        other / "embeddings.npz",
+        "--data",
+        other / "data.npz",
+        "-a",
+        viz,
+    )
+    assert err == mismatch(
+        viz / "clusters-kmeans.npz", "embeddings file", other / "embeddings.npz", viz / "embeddings.npz", CLUSTER_AGAIN
+    )
 
 
 @pytest.mark.parametrize("command", [["inspect", "--label", "1"], ["plot", "grid"]])
 def test_inspect_and_grid_refuse_embeddings_of_other_data(run, chain, command):
     viz, other = chain
     err = refused(run, viz.parent, *command, "--data", other / "data.npz", "-a", viz)
-    assert err == mismatch(viz / "embeddings.npz", "data.npz", other / "data.npz", viz / "data.npz",
-                           "pass the data.npz it was made from (--data), or run `fmtwist embed` again")
+    assert err == mismatch(
+        viz / "embeddings.npz",
+        "data.npz",
+        other / "data.npz",
+        viz / "data.npz",
+        "pass the data.npz it was made from (--data), or run `fmtwist embed` again",
+    )
 
 
 def test_report_refuses_embeddings_of_other_data(run, chain, tmp_path):
     viz, other = chain
     made_from = sha(viz / "data.npz")
-    shutil.copy(other / "data.npz", viz / "data.npz")  # prepare run again, embed not; same labels: only the hashes differ
+    shutil.copy(
+        other / "data.npz", viz / "data.npz"
+    )  # prepare run again, embed not; same labels: only the hashes differ
     err = refused(run, viz.parent, "report", "-a", viz, "--out", viz / "r")
     assert err == mismatch(viz / "embeddings.npz", "data.npz", viz / "data.npz", made_from, "run `fmtwist embed` again")
 
 
+@pytest.mark.slow  # writes a whole report
 def test_report_leaves_out_a_map_of_other_embeddings(run, chain, tmp_path):
     viz, other = chain
-    code, _, err = run("reduce", "--method", "pca", "--no-trust", "--embeddings", other / "embeddings.npz", "--out", viz / "coords-umap.npz")
+    code, _, err = run(
+        "reduce",
+        "--method",
+        "pca",
+        "--no-trust",
+        "--embeddings",
+        other / "embeddings.npz",
+        "--out",
+        viz / "coords-umap.npz",
+    )
     assert code == 0, err
     code, stdout, err = run("report", "-a", viz, "--out", tmp_path / "r", "--json")
     assert code == 0, err
-    assert "coords-umap.npz left out: made from a different embeddings file than embeddings.npz (run `fmtwist reduce` again)" in json.loads(stdout)["missing"]
+    assert (
+        "coords-umap.npz left out: made from a different embeddings file than embeddings.npz "
+        "(run `fmtwist reduce` again)" in json.loads(stdout)["missing"]
+    )
 
 
 @pytest.fixture
 def two_puzzles(tmp_path) -> tuple[Path, Path]:
     """Two data.npz + twist.json of the same size (different images)."""
-    return write_learnable(tmp_path / "a", n_train=30, n_test=20), write_learnable(tmp_path / "b", n_train=30, n_test=20, seed=1)
+    return write_learnable(tmp_path / "a", n_train=30, n_test=20), write_learnable(
+        tmp_path / "b", n_train=30, n_test=20, seed=1
+    )
 
 
 def test_train_refuses_an_answer_key_of_other_data(run, two_puzzles):
     a, b = two_puzzles
-    err = refused(run, a.parent, "train", "--labels", "original", "--epochs", "1", "--answer-key", b / "twist.json", "-a", a)
-    assert err == mismatch(b / "twist.json", "data.npz", a / "data.npz", b / "data.npz",
-                           "pass the twist.json written with it, or run `fmtwist prepare` again")
+    err = refused(
+        run, a.parent, "train", "--labels", "original", "--epochs", "1", "--answer-key", b / "twist.json", "-a", a
+    )
+    assert err == mismatch(
+        b / "twist.json",
+        "data.npz",
+        a / "data.npz",
+        b / "data.npz",
+        "pass the twist.json written with it, or run `fmtwist prepare` again",
+    )
 
 
 def test_report_refuses_an_answer_key_of_other_data(run, two_puzzles):
     a, b = two_puzzles
     err = refused(run, a.parent, "report", "--answer-key", b / "twist.json", "-a", a, "--out", a / "r")
-    assert err == mismatch(b / "twist.json", "data.npz", a / "data.npz", b / "data.npz", "pass the twist.json written with this data.npz")
+    assert err == mismatch(
+        b / "twist.json", "data.npz", a / "data.npz", b / "data.npz", "pass the twist.json written with this data.npz"
+    )
 
 
 def test_cluster_refuses_an_answer_key_of_other_data(run, two_puzzles):
     a, b = two_puzzles
     y = artifacts.load(a / "data.npz", "data")["y_test"]
     n = len(y)
-    arrays = {"embedding": np.random.default_rng(0).normal(size=(n, 4)).astype(np.float32), "probs": np.eye(5, dtype=np.float32)[y],
-              "pred": y, "labels": y, "index": np.arange(n, dtype=np.int64), "split": np.full(n, "test")}
-    artifacts.save(artifacts.Artifact("embeddings", arrays, {"provenance": artifacts.provenance({"data": a / "data.npz"})}), a / "embeddings.npz")
+    arrays = {
+        "embedding": np.random.default_rng(0).normal(size=(n, 4)).astype(np.float32),
+        "probs": np.eye(5, dtype=np.float32)[y],
+        "pred": y,
+        "labels": y,
+        "index": np.arange(n, dtype=np.int64),
+        "split": np.full(n, "test"),
+    }
+    artifacts.save(
+        artifacts.Artifact("embeddings", arrays, {"provenance": artifacts.provenance({"data": a / "data.npz"})}),
+        a / "embeddings.npz",
+    )
     err = refused(run, a.parent, "cluster", "--answer-key", b / "twist.json", "-a", a)
     assert err == (
         f"error: {b / 'twist.json'} and {a / 'embeddings.npz'} were not made from the same data.npz "
@@ -296,7 +440,9 @@ def test_matching_inputs_pass_wherever_they_are(run, chain, tmp_path):
     viz, _ = chain
     moved = tmp_path / "moved"
     shutil.copytree(viz, moved)
-    code, _, err = run("plot", "scatter", "--coords", moved / "coords-pca.npz", "--embeddings", moved / "embeddings.npz", "-a", moved)
+    code, _, err = run(
+        "plot", "scatter", "--coords", moved / "coords-pca.npz", "--embeddings", moved / "embeddings.npz", "-a", moved
+    )
     assert code == 0, err
 
 
@@ -308,18 +454,26 @@ def test_info_shows_inputs_seed_and_versions(run, chain):
     viz, _ = chain
     code, stdout, _ = run("info", viz / "clusters-kmeans.npz")
     assert code == 0
-    assert f"  made from:\n    embeddings: {viz / 'embeddings.npz'}  sha256 {sha(viz / 'embeddings.npz')[:16]}…\n  seed: 0\n" in stdout
+    assert (
+        f"  made from:\n    embeddings: {viz / 'embeddings.npz'}  "
+        f"sha256 {sha(viz / 'embeddings.npz')[:16]}…\n  seed: 0\n" in stdout
+    )
     assert f"  versions: fmtwist {__version__}, python " in stdout
     code, stdout, _ = run("info", viz / "clusters-kmeans.npz", "--json")
     info = json.loads(stdout)
-    assert info["provenance"]["inputs"] == {"embeddings": {"path": str(viz / "embeddings.npz"), "sha256": sha(viz / "embeddings.npz")}}
+    assert info["provenance"]["inputs"] == {
+        "embeddings": {"path": str(viz / "embeddings.npz"), "sha256": sha(viz / "embeddings.npz")}
+    }
     assert "provenance" not in info["meta"] and info["meta"]["method"] == "kmeans"
 
 
 def test_info_on_a_keras_model_reads_its_history(run, trained):
     code, stdout, _ = run("info", trained / "model-custom.keras")
     assert code == 0
-    assert f"  made from (from {trained / 'history-custom.json'}):\n    data: {trained / 'data.npz'}  sha256 {sha(trained / 'data.npz')[:16]}…\n" in stdout
+    assert (
+        f"  made from (from {trained / 'history-custom.json'}):\n"
+        f"    data: {trained / 'data.npz'}  sha256 {sha(trained / 'data.npz')[:16]}…\n" in stdout
+    )
 
 
 def test_info_on_a_file_without_provenance(run, viz):

@@ -43,14 +43,22 @@ def reference_onnx(path: Path, n_classes: int = 10) -> Path:
         helper.make_node("Softmax", ["logits"], ["probs"], axis=1),
     ]
     graph = helper.make_graph(
-        nodes, "reference",
+        nodes,
+        "reference",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 28, 28, 1])],
-        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", 784]),
-         helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", n_classes])],
+        [
+            helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", 784]),
+            helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", n_classes]),
+        ],
         [numpy_helper.from_array(w, "W"), numpy_helper.from_array(np.array([-1, 784], np.int64), "shape")],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    for key, value in {"labels": "original", "arch": "fixture", "n_classes": str(n_classes), "input_scale": repr(1 / 255)}.items():
+    for key, value in {
+        "labels": "original",
+        "arch": "fixture",
+        "n_classes": str(n_classes),
+        "input_scale": repr(1 / 255),
+    }.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     onnx.save(model, path)
@@ -65,25 +73,52 @@ def write_puzzle(folder: Path, spec: twist.Twist, seed: int = 0, with_models: bo
     folder.mkdir(parents=True, exist_ok=True)
     cat_test = np.repeat(np.arange(10), PER_CATEGORY)
     cat_train = np.repeat(np.arange(10), 10)
-    raw = sources.RawData(patch_images(cat_train, rng), cat_train, patch_images(cat_test, rng), cat_test, True, "patch test data")
+    raw = sources.RawData(
+        patch_images(cat_train, rng), cat_train, patch_images(cat_test, rng), cat_test, True, "patch test data"
+    )
     dataset.save(dataset.build(raw, spec), folder / "data.npz", folder / "twist.json")
     if not with_models:
         return folder
     labels = spec.apply(cat_test)
     n = len(cat_test)
     emb = (np.eye(10)[cat_test] * 5 + rng.normal(0, 0.5, (n, 10))).astype(np.float32)
-    arrays = {"embedding": emb, "probs": np.eye(spec.n_classes, dtype=np.float32)[labels], "pred": labels, "labels": labels,
-              "index": np.arange(n, dtype=np.int64), "split": np.full(n, "test")}
+    arrays = {
+        "embedding": emb,
+        "probs": np.eye(spec.n_classes, dtype=np.float32)[labels],
+        "pred": labels,
+        "labels": labels,
+        "index": np.arange(n, dtype=np.int64),
+        "split": np.full(n, "test"),
+    }
     artifacts.save(artifacts.Artifact("embeddings", arrays, {"layer": "fixture"}), folder / "embeddings.npz")
     # Classes far apart on the map; a class's categories in blobs side by side.
     slot = np.array([sum(spec.mapping[i] == spec.mapping[j] for i in range(j)) for j in range(10)])
     centres = np.c_[spec.mapping, np.zeros(10)] * 40.0 + np.c_[slot * 8.0, slot * 3.0]
     coords = (centres[cat_test] + rng.normal(0, 1.0, (n, 2))).astype(np.float32)
-    artifacts.save(artifacts.Artifact("coords", {"coords": coords, "index": np.arange(n, dtype=np.int64)}, {"method": "tsne"}), folder / "coords-tsne.npz")
-    artifacts.save(artifacts.Artifact("clusters", {"labels": labels.copy()}, {"method": "kmeans"}), folder / "clusters-kmeans.npz")
-    epochs = [{"epoch": e, "loss": 1 / e, "accuracy": 1 - 0.5 / e, "val_loss": 1.1 / e, "val_accuracy": 1 - 0.6 / e} for e in (1, 2, 3)]
-    artifacts.save_json(folder / "history-custom.json", {"kind": "history", "arch": "custom", "labels": "mystery", "n_classes": spec.n_classes,
-                                                         "n_params": 1234, "params": {}, "epochs": epochs, "test": {"loss": 0.3, "accuracy": 0.9}})
+    artifacts.save(
+        artifacts.Artifact("coords", {"coords": coords, "index": np.arange(n, dtype=np.int64)}, {"method": "tsne"}),
+        folder / "coords-tsne.npz",
+    )
+    artifacts.save(
+        artifacts.Artifact("clusters", {"labels": labels.copy()}, {"method": "kmeans"}), folder / "clusters-kmeans.npz"
+    )
+    epochs = [
+        {"epoch": e, "loss": 1 / e, "accuracy": 1 - 0.5 / e, "val_loss": 1.1 / e, "val_accuracy": 1 - 0.6 / e}
+        for e in (1, 2, 3)
+    ]
+    artifacts.save_json(
+        folder / "history-custom.json",
+        {
+            "kind": "history",
+            "arch": "custom",
+            "labels": "mystery",
+            "n_classes": spec.n_classes,
+            "n_params": 1234,
+            "params": {},
+            "epochs": epochs,
+            "test": {"loss": 0.3, "accuracy": 0.9},
+        },
+    )
     reference_onnx(folder / "model-custom-original.onnx")
     return folder
 
@@ -109,11 +144,14 @@ def written(puzzle, tmp_path_factory) -> tuple[dict, Path]:
     out = tmp_path_factory.mktemp("rep") / "report"
     buf, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(err):
-        code = main(["report", "-a", str(puzzle), "--answer-key", str(puzzle / "twist.json"), "--out", str(out), "--json"])
+        code = main(
+            ["report", "-a", str(puzzle), "--answer-key", str(puzzle / "twist.json"), "--out", str(out), "--json"]
+        )
     assert code == 0, err.getvalue()
     return json.loads(buf.getvalue()), out
 
 
+@pytest.mark.slow  # writes a whole report
 def test_report_json_guesses_and_scores(written):
     summary, out = written
     truth = {CATEGORIES[j]: c for j, c in enumerate(twist.SEED_MAPPING)}
@@ -137,6 +175,7 @@ def test_report_json_guesses_and_scores(written):
     assert summary["written"] == {"html": str(out / "index.html"), "markdown": str(out / "report.md")}
 
 
+@pytest.mark.slow  # writes a whole report
 def test_report_html_is_self_contained(written):
     _, out = written
     page = (out / "index.html").read_text()
@@ -146,7 +185,15 @@ def test_report_html_is_self_contained(written):
     assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
     assert not re.search(r"(src|href)=\"(?!data:)", page)  # nothing fetched from outside
     assert "http" not in page
-    for title in ("Data", "Models", "Maps", "Clusters", "Each mystery class", "The guess", "Scored against the answer key"):
+    for title in (
+        "Data",
+        "Models",
+        "Maps",
+        "Clusters",
+        "Each mystery class",
+        "The guess",
+        "Scored against the answer key",
+    ):
         assert f"<h2>{title}</h2>" in page
     assert "<strong>Class 2 = Trouser + Pullover</strong>" in page
     assert "<strong>10 of 10 categories placed right.</strong>" in page
@@ -157,6 +204,61 @@ def test_report_html_is_self_contained(written):
     assert "| clustering | clusters | ARI | NMI | matched accuracy | noise | ARI vs categories |" in md
 
 
+@pytest.mark.slow  # writes a whole report
+def test_report_and_a_hand_made_guess_get_the_same_grade(written, puzzle, tmp_path, run):
+    """`report --json > r.json` and the explore page's guess.json are graded by the rule the report scores with."""
+    summary, _ = written
+    hand = {
+        "kind": "fmtwist-guess",
+        "n_classes": 5,
+        "merge_map": {CATEGORIES[j]: c for j, c in enumerate(twist.SEED_MAPPING)},
+    }
+    graded = {}
+    for name, obj in (("report", summary), ("hand", hand)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(obj))
+        code, out, err = run("grade", tmp_path / f"{name}.json", "--answer-key", puzzle / "twist.json", "--json")
+        assert code == 0, err
+        graded[name] = json.loads(out)
+    assert graded["report"]["per_category"] == graded["hand"]["per_category"]
+    assert graded["report"]["categories_right"] == summary["categories_right"] == 10
+    own = [{k: v for k, v in row.items() if k != "confidence"} for row in summary["score"]["per_category"]]
+    assert own == graded["report"]["per_category"]
+    # a wrong guess is wrong the same way, whoever made it
+    for name, obj in (("report", summary), ("hand", hand)):
+        wrong = {**obj, "merge_map": {**obj["merge_map"], "Coat": 4, "Bag": 0}}
+        (tmp_path / f"{name}.json").write_text(json.dumps(wrong))
+        code, out, _ = run("grade", tmp_path / f"{name}.json", "--answer-key", puzzle / "twist.json", "--json")
+        graded[name] = json.loads(out)
+    assert graded["report"] == {**graded["hand"], "guess": str(tmp_path / "report.json")}
+    assert graded["report"]["categories_right"] == 8
+
+
+@pytest.mark.slow  # writes a whole report
+def test_report_says_how_to_make_the_explore_page(written):
+    summary, out = written
+    assert summary["explore"] is None
+    assert "<code>fmtwist explore</code> makes explore.html" in (out / "index.html").read_text()
+    assert "`fmtwist explore` makes explore.html" in (out / "report.md").read_text()
+    assert "<h2>Explore it yourself</h2>" in (out / "index.html").read_text()
+
+
+def test_report_links_to_the_explore_page(tmp_path, run):
+    folder = write_puzzle(tmp_path / "art", twist.Twist("seed", twist.SEED_MAPPING), with_models=False)
+    (folder / "explore.html").write_text("<!DOCTYPE html><title>explore</title>")
+    code, stdout, stderr = run("report", "-a", folder, "--json")
+    assert code == 0, stderr
+    assert json.loads(stdout)["explore"] == str(folder / "explore.html")
+    page, md = (folder / "report" / "index.html").read_text(), (folder / "report" / "report.md").read_text()
+    assert '<a href="../explore.html">explore.html</a>' in page
+    assert "[explore.html](../explore.html)" in md
+    assert "`fmtwist explore` makes" not in md
+    # the link is relative to wherever the report is written
+    code, _, stderr = run("report", "-a", folder, "--out", tmp_path / "elsewhere" / "r")
+    assert code == 0, stderr
+    assert "[explore.html](../../art/explore.html)" in (tmp_path / "elsewhere" / "r" / "report.md").read_text()
+
+
+@pytest.mark.slow  # writes a whole report
 def test_report_for_people(puzzle, tmp_path, run):
     out = tmp_path / "r"
     code, stdout, stderr = run("report", "-a", str(puzzle), "--out", str(out))
@@ -166,6 +268,7 @@ def test_report_for_people(puzzle, tmp_path, run):
     assert "Scored against" not in (out / "index.html").read_text()
 
 
+@pytest.mark.slow  # writes a whole report
 @pytest.mark.parametrize("seed", [3])
 def test_report_on_random_twists(tmp_path, seed):
     spec = twist.random_twist(seed)
@@ -178,6 +281,7 @@ def test_report_on_random_twists(tmp_path, seed):
     assert built.summary["model_accuracy"]["model-custom-original.onnx"] == 1.0
 
 
+@pytest.mark.slow  # writes a whole report
 def test_report_says_where_the_map_shows_fewer_groups_than_the_size(tmp_path, run):
     # Coat and Shirt (class 0) drawn as one blob, as on the custom network's map.
     folder = write_puzzle(tmp_path / "art", twist.Twist("seed", twist.SEED_MAPPING))
@@ -185,8 +289,12 @@ def test_report_says_where_the_map_shows_fewer_groups_than_the_size(tmp_path, ru
     labels = artifacts.load(folder / "embeddings.npz", "embeddings")["labels"]
     xy = coords["coords"].copy()
     xy[labels == 0] = np.random.default_rng(1).normal(0, 3.0, ((labels == 0).sum(), 2))
-    artifacts.save(artifacts.Artifact("coords", {"coords": xy, "index": coords["index"]}, coords.meta), folder / "coords-tsne.npz")
-    code, out, err = run("report", "-a", str(folder), "--answer-key", str(folder / "twist.json"), "--out", str(tmp_path / "r"), "--json")
+    artifacts.save(
+        artifacts.Artifact("coords", {"coords": xy, "index": coords["index"]}, coords.meta), folder / "coords-tsne.npz"
+    )
+    code, out, err = run(
+        "report", "-a", str(folder), "--answer-key", str(folder / "twist.json"), "--out", str(tmp_path / "r"), "--json"
+    )
     assert code == 0, err
     summary = json.loads(out)
     assert [c["map_groups"] for c in summary["classes"]] == [1, 1, 2, 2, 3]
@@ -197,7 +305,9 @@ def test_report_says_where_the_map_shows_fewer_groups_than_the_size(tmp_path, ru
     assert "The map shows **1 distinct group**" in md and "cut where no valley separates them" in md
     assert "(4 of 5 from the map alone, before the class sizes were counted)" in md
     assert "| 0 | 2 | 1 | 2 | yes |" in md
-    code, out, err = run("report", "-a", str(folder), "--answer-key", str(folder / "twist.json"), "--out", str(tmp_path / "r"))
+    code, out, err = run(
+        "report", "-a", str(folder), "--answer-key", str(folder / "twist.json"), "--out", str(tmp_path / "r")
+    )
     assert "class 0 = Coat + Shirt" in out and "2 sub-groups (1 distinct on the map, disagrees)" in out
     assert "sub-group counts right for 5/5 classes (4/5 from the map alone)" in out
 
@@ -230,7 +340,9 @@ def test_report_without_data_writes_nothing(tmp_path, run):
 
 
 def test_report_rejects_a_missing_reference(puzzle, tmp_path, run):
-    code, _, stderr = run("report", "-a", str(puzzle), "--reference", str(tmp_path / "nope.onnx"), "--out", str(tmp_path / "r"))
+    code, _, stderr = run(
+        "report", "-a", str(puzzle), "--reference", str(tmp_path / "nope.onnx"), "--out", str(tmp_path / "r")
+    )
     assert code == 1
     assert stderr == f"error: reference classifier not found: {tmp_path / 'nope.onnx'}\n"
     assert not (tmp_path / "r").exists()
@@ -241,11 +353,13 @@ def test_report_rejects_a_reference_without_the_10_categories(puzzle, tmp_path, 
     code, _, stderr = run("report", "-a", str(puzzle), "--reference", str(wrong), "--out", str(tmp_path / "r"))
     assert code == 1
     assert stderr.splitlines()[-1] + "\n" == (
-        f"error: {wrong} predicts 5 classes, not the 10 original categories: export a model trained with --labels original\n"
+        f"error: {wrong} predicts 5 classes, not the 10 original categories: "
+        "export a model trained with --labels original\n"
     )
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow  # writes a whole report
 def test_report_from_the_course_csv_layout(tmp_path, run):
     """CSV files carry mystery labels and no answer key: the report still
     guesses, and when the reference is missing says how to train it on the
@@ -277,10 +391,14 @@ def test_report_refuses_embeddings_of_other_data(tmp_path, run):
     (folder / "data.npz").write_bytes((other / "data.npz").read_bytes())  # prepare run again, embed not
     code, _, stderr = run("report", "-a", str(folder), "--out", str(tmp_path / "r"))
     assert code == 1
-    assert stderr == f"error: {folder / 'embeddings.npz'} was made from another data.npz (its labels differ): run `fmtwist embed` again\n"
+    assert (
+        stderr == f"error: {folder / 'embeddings.npz'} was made from another data.npz (its labels differ): "
+        "run `fmtwist embed` again\n"
+    )
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow  # writes a whole report
 def test_report_leaves_out_a_map_of_other_embeddings(tmp_path, run):
     folder = write_puzzle(tmp_path / "art", twist.Twist("seed", twist.SEED_MAPPING))
     small = {"coords": np.zeros((5, 2), np.float32), "index": np.arange(5, dtype=np.int64)}
@@ -288,5 +406,6 @@ def test_report_leaves_out_a_map_of_other_embeddings(tmp_path, run):
     code, stdout, stderr = run("report", "-a", str(folder), "--json")
     assert code == 0, stderr
     assert json.loads(stdout)["missing"] == [
-        f"coords-umap.npz left out: 5 points but embeddings.npz has {10 * PER_CATEGORY} rows (run `fmtwist reduce` again)"
+        f"coords-umap.npz left out: 5 points but embeddings.npz has {10 * PER_CATEGORY} rows "
+        "(run `fmtwist reduce` again)"
     ]

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import write_idx_folder, tiny_arrays, write_learnable
+from conftest import tiny_arrays, write_idx_folder, write_learnable
 
 from fmtwist_cli import artifacts
 
@@ -73,7 +73,9 @@ def same_onnx(a: Path, b: Path) -> None:
     weights = lambda m: {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}  # noqa: E731
     wx, wy = weights(x), weights(y)
     assert wx.keys() == wy.keys() and all(np.array_equal(wx[k], wy[k]) for k in wx)
-    assert [(n.op_type, list(n.input), list(n.output)) for n in x.graph.node] == [(n.op_type, list(n.input), list(n.output)) for n in y.graph.node]
+    assert [(n.op_type, list(n.input), list(n.output)) for n in x.graph.node] == [
+        (n.op_type, list(n.input), list(n.output)) for n in y.graph.node
+    ]
     meta = lambda m, folder: normalized({p.key: p.value for p in m.metadata_props}, folder)  # noqa: E731
     assert meta(x, a.parent) == meta(y, b.parent)
 
@@ -81,7 +83,9 @@ def same_onnx(a: Path, b: Path) -> None:
 def test_prepare_is_reproducible(run, tmp_path):
     write_idx_folder(tmp_path / "idx", tiny_arrays())
     for name in ("a", "b"):
-        code, _, err = run("prepare", "--source", tmp_path / "idx", "--twist", "random", "--seed", "3", "-a", tmp_path / name)
+        code, _, err = run(
+            "prepare", "--source", tmp_path / "idx", "--twist", "random", "--seed", "3", "-a", tmp_path / name
+        )
         assert code == 0, err
     same_npz(tmp_path / "a" / "data.npz", tmp_path / "b" / "data.npz", "data")
     same_json(tmp_path / "a" / "twist.json", tmp_path / "b" / "twist.json")
@@ -114,8 +118,13 @@ def twice(tmp_path_factory) -> tuple[Path, Path]:
     steps = [[*(a.format(art=art) for a in step), "-a", str(art), "--json"] for art in folders for step in STEPS]
     for step in steps[: len(STEPS)]:
         assert main(step) == 0, step
-    done = subprocess.run([sys.executable, "-c", DRIVER, json.dumps(steps[len(STEPS):])], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parents[1], env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, json.dumps(steps[len(STEPS) :])],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     assert done.returncode == 0, done.stderr
     return folders[0], folders[1]
 
@@ -149,7 +158,19 @@ def test_later_steps_are_reproducible(twice, name, kind):
 def test_another_seed_gives_another_map(twice, run, tmp_path):
     """The comparison above can fail: a different seed changes the t-SNE map."""
     a, _ = twice
-    code, _, err = run("reduce", "--method", "tsne", "--seed", "1", "--embeddings", a / "embeddings.npz", "--out", tmp_path / "c.npz", "-a", a)
+    code, _, err = run(
+        "reduce",
+        "--method",
+        "tsne",
+        "--seed",
+        "1",
+        "--embeddings",
+        a / "embeddings.npz",
+        "--out",
+        tmp_path / "c.npz",
+        "-a",
+        a,
+    )
     assert code == 0, err
     with pytest.raises(AssertionError):
         same_npz(a / "coords-tsne.npz", tmp_path / "c.npz", "coords")

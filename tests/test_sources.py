@@ -2,8 +2,9 @@ import gzip
 
 import numpy as np
 import pytest
-
 from conftest import idx_bytes, needs_real_data, tiny_arrays, write_idx_folder
+from helpers import write_csv_folder
+
 from fmtwist_cli import sources
 from fmtwist_cli.errors import DataError
 
@@ -97,20 +98,6 @@ def test_download_checksum_mismatch_keeps_nothing(no_official, tiny):
 def test_download_failure_says_what_to_do(no_official):
     with pytest.raises(DataError, match="install Debian's dataset-fashion-mnist or pass --source DIR"):
         sources.load_source(None)
-
-
-def write_csv_folder(folder, arrays, index=False):
-    folder.mkdir(parents=True, exist_ok=True)
-    for split in ("train", "test"):
-        x = arrays[f"x_{split}"].reshape(len(arrays[f"x_{split}"]), -1)
-        y = arrays[f"y_{split}"]
-        rows = [",".join(map(str, r)) for r in x]
-        xh = ",".join(map(str, range(x.shape[1])))
-        if index:
-            xh, rows = "," + xh, [f"{i},{r}" for i, r in enumerate(rows)]
-        (folder / f"x_{split}.csv").write_text(xh + "\n" + "\n".join(rows) + "\n")
-        (folder / f"y_{split}.csv").write_text(("," if index else "") + "0\n" + "\n".join(
-            (f"{i},{v}" if index else str(v)) for i, v in enumerate(y)) + "\n")
 
 
 @pytest.mark.parametrize("index", [False, True])

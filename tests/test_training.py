@@ -1,10 +1,12 @@
 """Training: the notebook's settings, repeatable seeds, the history file and
 the `fmtwist train` command."""
 
+from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import files_under, learnable_arrays, write_idx_folder, write_learnable
+from helpers import usage_message, write_csv_folder
 
 from fmtwist_cli import artifacts, models, training
 from fmtwist_cli.errors import ArtifactError, FmtwistError
@@ -39,11 +41,12 @@ def test_same_seed_same_weights_other_seed_other_weights(data_dir):
 def test_progress_events_and_history(data_dir):
     data = training.load_training_data(data_dir / "data.npz")
     events = []
-    config = training.TrainConfig(arch="default", epochs=2, batch_size=32, seed=0)
+    config = training.TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=1)
     result = training.train(data, config, events.append)
     kinds = [e["event"] for e in events]
     steps = int(np.ceil(int(400 * 0.8) / 32))
     assert kinds == (["epoch_begin"] + ["batch"] * steps + ["epoch_end"]) * 2 + ["test_begin"]
+    assert events[1]["logs"].keys() >= {"loss", "accuracy"}  # the first step shows its metrics at once
     assert events[-2]["logs"].keys() >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     hist = result.history
     assert hist["arch"] == "default" and hist["labels"] == "mystery" and hist["n_classes"] == 5
@@ -54,6 +57,58 @@ def test_progress_events_and_history(data_dir):
     assert all(e["seconds"] > 0 for e in hist["epochs"])
     # the patches are easy: far above the 0.2-0.3 of guessing
     assert hist["test"]["accuracy"] > 0.6
+
+
+def test_progress_reads_the_metrics_every_few_steps(data_dir, monkeypatch):
+    """Every batch moves the bar; only every METRICS_EVERY-th step (and the
+    epoch's end) carries the metrics, whose reading waits for the device."""
+    monkeypatch.setattr(training, "METRICS_EVERY", 4)
+    data = training.load_training_data(data_dir / "data.npz")
+    events = []
+    config = training.TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=1)
+    training.train(data, config, events.append)
+    batches = [e for e in events if e["event"] == "batch"]
+    assert [e["step"] for e in batches] == list(range(1, 11)) * 2
+    assert [e["step"] for e in batches if "logs" in e] == [1, 5, 9] * 2
+    assert all(e["logs"].keys() >= {"loss", "accuracy"} for e in batches if "logs" in e)
+
+
+def test_steps_per_execution_same_weights_one_event_per_execution(data_dir):
+    data = training.load_training_data(data_dir / "data.npz")
+
+    def run(spe):
+        events = []
+        config = training.TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=spe)
+        weights = training.train(data, config, events.append).model.get_weights()
+        return weights, [e["step"] for e in events if e["event"] == "batch"]
+
+    (one, one_steps), (four, four_steps) = run(1), run(4)
+    assert one_steps == list(range(1, 11)) * 2
+    assert four_steps == [4, 8, 10] * 2  # 10 steps an epoch: the last call runs 2
+    assert all(np.array_equal(a, b) for a, b in zip(one, four))
+
+
+def test_recipe_defaults_and_overrides():
+    custom = training.TrainConfig(arch="custom")
+    assert (custom.epochs, custom.batch_size, custom.optimizer, custom.learning_rate, custom.schedule, custom.steps_per_execution) == (
+        15, 128, "adam", None, "constant", 1,
+    )  # fmt: skip
+    fast = training.TrainConfig(arch="fast")
+    assert (fast.epochs, fast.batch_size, fast.optimizer, fast.learning_rate, fast.schedule) == (14, 128, "adam", 3e-3, "cosine")
+    assert training.TrainConfig(arch="default").steps_per_execution == 8
+    mine = training.TrainConfig(arch="fast", epochs=3, batch_size=64, learning_rate=1e-3, schedule="constant")
+    assert (mine.epochs, mine.batch_size, mine.learning_rate, mine.schedule) == (3, 64, 1e-3, "constant")
+    # the recipe's learning rate belongs to its optimizer: another optimizer keeps its own
+    assert training.TrainConfig(arch="fast", optimizer="sgd").learning_rate is None
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero():
+    config = training.TrainConfig(arch="fast", epochs=4)
+    schedule = training.learning_rate(config, steps_per_epoch=100, default=1e-3)
+    rate = [float(schedule(step)) for step in (0, 25, 50, 200, 400)]
+    assert rate[0] == pytest.approx(3e-4) and rate[2] == pytest.approx(3e-3)
+    assert rate[0] < rate[1] < rate[2] > rate[3] > rate[4] and rate[4] == pytest.approx(0.0, abs=1e-9)
+    assert training.learning_rate(training.TrainConfig(arch="custom"), 100, default=1e-3) == 1e-3
 
 
 def test_train_command_writes_model_and_history(run, data_dir):
@@ -97,16 +152,43 @@ def test_source_is_only_for_original_labels(tmp_path):
         training.load_training_data(tmp_path / "data.npz", "mystery", source=tmp_path)
 
 
-def test_original_labels_need_an_answer_key(run, data_dir):
-    (data_dir / "twist.json").unlink()
+def test_answer_key_named_but_missing(run, data_dir):
     before = files_under(data_dir)
-    code, out, err = run("train", "--labels", "original", "--epochs", "1", "-a", data_dir)
+    code, out, err = run("train", "--labels", "original", "--answer-key", data_dir / "nope.json", "-a", data_dir)
     assert code == 1 and out == ""
     assert err == (
-        f"error: answer key not found: {data_dir / 'twist.json'} (--labels original needs the twist.json written by "
+        f"error: answer key not found: {data_dir / 'nope.json'} (--labels original needs the twist.json written by "
         "`fmtwist prepare`, or --source with the official files)\n"
     )
     assert files_under(data_dir) == before
+
+
+def test_original_labels_without_answer_key_find_the_official_files(run, tmp_path, no_official, monkeypatch):
+    """Data made from the course's CSV files has no answer key: the reference
+    classifier learns the official files, found where `fmtwist prepare` looks."""
+    course = learnable_arrays(200, 60, seed=1)
+    write_csv_folder(tmp_path / "course", course)
+    assert run("prepare", "--source", tmp_path / "course", "-a", tmp_path / "art")[0] == 0
+    assert not (tmp_path / "art" / "twist.json").exists()
+    official = learnable_arrays(160, 40, seed=2)
+    write_idx_folder(tmp_path / "official", official)
+    monkeypatch.setenv("FMTWIST_DATA", str(tmp_path / "official"))
+    args = ["--labels", "original", "--arch", "default", "--epochs", "1", "--batch-size", "32", "-a", tmp_path / "art"]
+    code, out, err = run("train", *args, "--json")
+    assert code == 0, err
+    hist = artifacts.load_history(tmp_path / "art" / "history-default-original.json")
+    assert hist["n_classes"] == 10 and hist["data"] == f"Fashion-MNIST IDX files in {tmp_path / 'official'}"
+    assert hist["params"]["test_images"] == 40 and hist["params"]["train_images"] == 128
+
+
+def test_original_labels_with_no_official_files_anywhere(run, tmp_path, no_official):
+    write_csv_folder(tmp_path / "course", learnable_arrays(50, 20))
+    assert run("prepare", "--source", tmp_path / "course", "-a", tmp_path / "art")[0] == 0
+    code, out, err = run("train", "--labels", "original", "-a", tmp_path / "art")
+    assert code == 1 and out == ""
+    assert err.startswith(f"error: cannot download {no_official.as_uri()}/") and err.endswith(
+        "install Debian's dataset-fashion-mnist or pass --source DIR\n"
+    )
 
 
 def test_answer_key_of_other_data_is_refused(tmp_path):
@@ -119,11 +201,11 @@ def test_answer_key_of_other_data_is_refused(tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--arch", "vgg"], "unknown architecture 'vgg'; choose one of: default, custom"),
         (["--epochs", "0"], "--epochs must be at least 1 (got 0)"),
         (["--batch-size", "0"], "--batch-size must be at least 1 (got 0)"),
+        (["--learning-rate", "0"], "--learning-rate must be above 0 (got 0.0)"),
+        (["--steps-per-execution", "0"], "--steps-per-execution must be at least 1 (got 0)"),
         (["--validation-split", "1"], "--validation-split must be in [0, 1) (got 1.0)"),
-        (["--labels", "secret"], "--labels must be one of: mystery, original (got 'secret')"),
     ],
 )
 def test_bad_options(run, data_dir, args, message):
@@ -133,10 +215,27 @@ def test_bad_options(run, data_dir, args, message):
     assert files_under(data_dir) == before
 
 
+@pytest.mark.parametrize(
+    "option, value, choices",
+    [
+        ("--arch", "vgg", ", ".join(f"'{name}'" for name in models.ARCHITECTURES)),
+        ("--labels", "secret", "'mystery', 'original'"),
+        ("--device", "tpu", "'auto', 'cpu', 'gpu'"),
+    ],
+)
+def test_fixed_choices_are_usage_errors(run, data_dir, option, value, choices):
+    before = files_under(data_dir)
+    code, out, err = run("train", option, value, "-a", data_dir)
+    assert (code, out) == (2, "")
+    assert f"Invalid value for '{option}': Value error, '{value}' is not one of {choices}" in usage_message(err)
+    assert files_under(data_dir) == before
+
+
 def test_unknown_optimizer_writes_nothing(run, data_dir):
     before = files_under(data_dir)
     code, _, err = run("train", "--arch", "default", "--optimizer", "nope", "--limit", "20", "-a", data_dir)
-    assert (code, err) == (1, "error: unknown optimizer 'nope' (try adam, sgd, rmsprop, adamw, nadam)\n")
+    assert code == 1  # after the line naming the device, the one error line
+    assert err == "Training on CPU (tensorflow backend)\nerror: unknown optimizer 'nope' (try adam, sgd, rmsprop, adamw, nadam)\n"
     assert files_under(data_dir) == before
 
 
@@ -169,6 +268,6 @@ def test_limit_below_two_is_refused():
 
 
 def test_names_of_files():
-    assert training.model_path("a", "custom").name == "model-custom.keras"
-    assert training.history_path("a", "custom", "original").name == "history-custom-original.json"
+    assert training.train_command_for(Path("a/model-custom-original.keras")) == "fmtwist train --arch custom --labels original"
+    assert training.train_command_for(Path("a/model-mine.keras")) == "fmtwist train --arch custom"
     assert models.DEFAULT_ARCH == "custom"

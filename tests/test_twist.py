@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from fmtwist_cli import twist
+from fmtwist_cli import artifacts, twist
 from fmtwist_cli.errors import DataError
 
 
@@ -58,8 +58,7 @@ def test_twist_file_names_and_indices(tmp_path):
 
 def test_twist_file_accepts_an_answer_key(tmp_path):
     key = twist.parse_twist("seed").answer_key({"train": np.array([1]), "test": np.array([2])})
-    path = tmp_path / "twist.json"
-    path.write_text(json.dumps(key))
+    path = artifacts.save_answer_key(tmp_path / "twist.json", key)
     assert twist.parse_twist(str(path)).mapping == twist.SEED_MAPPING
 
 

@@ -1,25 +1,45 @@
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from fmtwist_cli import export as exporting, models, training
+from fmtwist_cli import export as exporting
+from fmtwist_cli import layout, models
 from fmtwist_cli.commands import _ui
 from fmtwist_cli.commands._options import ArtifactsDir, JsonOpt
-from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.layout import Labels
 
 
 def export(
-    arch: Annotated[str, typer.Option(help="Which trained model: ARTIFACTS/model-ARCH.keras.")] = models.DEFAULT_ARCH,
-    labels: Annotated[str, typer.Option(help="mystery, or original for the reference classifier (model-ARCH-original.keras).")] = "mystery",
-    model: Annotated[Optional[Path], typer.Option(help="The .keras file, instead of --arch/--labels.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="The .onnx file. Default: the model's path with .onnx.")] = None,
-    layer: Annotated[str, typer.Option(help="Layer whose output is the 'embedding' output (e.g. dense for custom's 64 units).")] = models.DEFAULT_LAYER,
-    data: Annotated[Optional[Path], typer.Option(help="Test images compared between Keras and onnxruntime. Default: ARTIFACTS/data.npz (random images if absent).")] = None,
+    arch: Annotated[
+        str | None,
+        typer.Option(
+            help="Which trained model: ARTIFACTS/model-ARCH.keras. Default: the one train wrote last.",
+            show_default=False,
+        ),
+    ] = None,
+    labels: Annotated[
+        Labels, typer.Option(help="mystery, or original for the reference classifier (model-ARCH-original.keras).")
+    ] = Labels.mystery,
+    model: Annotated[Path | None, typer.Option(help="The .keras file, instead of --arch/--labels.")] = None,
+    out: Annotated[Path | None, typer.Option(help="The .onnx file. Default: the model's path with .onnx.")] = None,
+    layer: Annotated[
+        str, typer.Option(help="Layer whose output is the 'embedding' output (e.g. dense for custom's 64 units).")
+    ] = models.DEFAULT_LAYER,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Test images compared between Keras and onnxruntime. "
+            "Default: ARTIFACTS/data.npz (random images if absent)."
+        ),
+    ] = None,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
     as_json: JsonOpt = False,
 ) -> None:
     """Export a trained model to ONNX: artifacts/model-ARCH.onnx.
+
+    With no --arch or --model it exports the model `fmtwist train` wrote last
+    (with --labels original, the newest model-*-original.keras).
 
     Input 'image' (N x 28 x 28 x 1 float32, pixels / 255); outputs 'embedding'
     (by default the Flatten layer, the notebook's encoding) and 'probs'. The
@@ -28,15 +48,21 @@ def export(
 
     Example:
 
-        fmtwist export                              # model-custom.keras -> model-custom.onnx
+        fmtwist export                              # the model trained last
         fmtwist export --arch default
         fmtwist export --layer dense --out artifacts/model-custom-dense.onnx
         fmtwist export --labels original            # the reference classifier
     """
-    if labels not in training.LABELS:
-        raise FmtwistError(f"--labels must be one of: {', '.join(training.LABELS)} (got '{labels}')")
-    model_file = model or training.model_path(artifacts_dir, arch, labels)
-    result = exporting.export(model_file, out, layer, data or artifacts_dir / "data.npz")
+    files, note = layout.Layout(artifacts_dir), None
+    if model is not None:
+        model_file = model
+    elif arch is not None:
+        model_file = files.model(arch, labels)
+    else:
+        model_file, note = files.pick_model(".keras", labels, models.DEFAULT_ARCH)
+    result = exporting.export(model_file, out, layer, data or files.data)
+    if note:
+        _ui.log(note)
     report = {
         "written": str(result.path),
         "arch": result.meta["arch"],
@@ -54,7 +80,10 @@ def export(
         _ui.print_json(report)
         return
     con = _ui.out()
-    con.print(f"Exported {model_file} ({report['arch']}, {report['n_classes']} classes); embedding = layer '{report['layer']}', {report['embedding_dim']} values")
+    con.print(
+        f"Exported {model_file} ({report['arch']}, {report['n_classes']} classes); "
+        f"embedding = layer '{report['layer']}', {report['embedding_dim']} values"
+    )
     con.print(
         f"Keras vs onnxruntime on {result.sample_source}: largest absolute difference {result.max_abs_diff:.2e} "
         f"(embedding {result.diffs['embedding']:.2e}, probs {result.diffs['probs']:.2e}; limit {exporting.TOLERANCE:g})"

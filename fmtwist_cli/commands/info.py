@@ -28,11 +28,18 @@ def info(
         _ui.print_json(described)
         return
     console = _ui.out()
-    console.print(f"[bold]{described['path']}[/]: {described['kind']}, {described['bytes']:,} bytes, sha256 {described['sha256'][:16]}…")
+    console.print(
+        f"[bold]{described['path']}[/]: {described['kind']}, {described['bytes']:,} bytes, "
+        f"sha256 {described['sha256'][:16]}…"
+    )
     for key, value in described.get("meta", {}).items():
         console.print(f"  {key}: {value}")
     if "arrays" in described:
-        _ui.table(None, ["array", "dtype", "shape"], [[k, v["dtype"], "×".join(map(str, v["shape"])) or "scalar"] for k, v in described["arrays"].items()])
+        _ui.table(
+            None,
+            ["array", "dtype", "shape"],
+            [[k, v["dtype"], "×".join(map(str, v["shape"])) or "scalar"] for k, v in described["arrays"].items()],
+        )
     for key in ("inputs", "outputs"):
         if key in described:
             console.print(f"  {key}: " + ", ".join(f"{n} {s}" for n, s in described[key].items()))

@@ -1,19 +1,34 @@
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from fmtwist_cli import artifacts, dataset, sources, twist as twists
+from fmtwist_cli import artifacts, dataset, layout, sources
+from fmtwist_cli import twist as twists
 from fmtwist_cli.commands import _ui
 from fmtwist_cli.commands._options import ArtifactsDir, JsonOpt, SeedOpt
 
 
 def prepare(
-    source: Annotated[Optional[Path], typer.Option(help="Folder of IDX or CSV files, or an .npz. Default: $FMTWIST_DATA, /usr/share/datasets/fashion-mnist, ~/.keras/datasets/fashion-mnist, else download.")] = None,
-    twist: Annotated[str, typer.Option(help="seed (the notebook's puzzle), none, random, or a JSON mapping file.")] = "seed",
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            help=(
+                "Folder of IDX or CSV files, or an .npz. Default: $FMTWIST_DATA, /usr/share/datasets/fashion-mnist, "
+                "~/.keras/datasets/fashion-mnist, else download."
+            )
+        ),
+    ] = None,
+    twist: Annotated[
+        str, typer.Option(help="seed (the notebook's puzzle), none, random, or a JSON mapping file.")
+    ] = "seed",
     seed: SeedOpt = None,
-    classes: Annotated[Optional[int], typer.Option(help="Number of mystery classes for --twist random (default 5).")] = None,
-    export_csv: Annotated[Optional[Path], typer.Option("--export-csv", help="Also write the course's CSV layout into this folder.")] = None,
+    classes: Annotated[
+        int | None, typer.Option(help="Number of mystery classes for --twist random (default 5).")
+    ] = None,
+    export_csv: Annotated[
+        Path | None, typer.Option("--export-csv", help="Also write the course's CSV layout into this folder.")
+    ] = None,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
     as_json: JsonOpt = False,
 ) -> None:
@@ -31,7 +46,8 @@ def prepare(
     if not raw.original and twist != "seed":
         _ui.log("note: CSV files carry mystery labels already; --twist is ignored")
     prepared = dataset.build(raw, spec, seed)
-    data_path, key_path = artifacts_dir / "data.npz", artifacts_dir / "twist.json"
+    files = layout.Layout(artifacts_dir)
+    data_path, key_path = files.data, files.answer_key
     csv_paths = [export_csv / name for name in sources.CSV_FILES] if export_csv is not None else []
     artifacts.check_writable(data_path, key_path, *csv_paths)  # all before any: a bad one changes nothing
     dataset.save(prepared, data_path, key_path)

@@ -1,18 +1,31 @@
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
 
-from fmtwist_cli import artifacts, report as reporting
+from fmtwist_cli import artifacts
+from fmtwist_cli import report as reporting
 from fmtwist_cli.commands import _ui
 from fmtwist_cli.commands._options import ArtifactsDir, JsonOpt, SeedOpt
+from fmtwist_cli.layout import Layout
 
 
 def report(
-    answer_key: Annotated[Optional[Path], typer.Option("--answer-key", help="Score the guess against this twist.json (written by `fmtwist prepare`).")] = None,
-    reference: Annotated[Optional[Path], typer.Option(help="The reference classifier (ONNX, trained with --labels original). Default: ARTIFACTS/model-custom-original.onnx, else any model-*-original.onnx.")] = None,
-    embeddings: Annotated[Optional[Path], typer.Option(help="Embeddings to inspect. Default: ARTIFACTS/embeddings.npz.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Report folder. Default: ARTIFACTS/report.")] = None,
+    answer_key: Annotated[
+        Path | None,
+        typer.Option("--answer-key", help="Score the guess against this twist.json (written by `fmtwist prepare`)."),
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            help="The reference classifier (ONNX, trained with --labels original). "
+            "Default: ARTIFACTS/model-custom-original.onnx, else any model-*-original.onnx."
+        ),
+    ] = None,
+    embeddings: Annotated[
+        Path | None, typer.Option(help="Embeddings to inspect. Default: ARTIFACTS/embeddings.npz.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder. Default: ARTIFACTS/report.")] = None,
     seed: SeedOpt = None,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
     as_json: JsonOpt = False,
@@ -23,15 +36,16 @@ def report(
     curves), the maps, the clusters and, for each class, typical, borderline
     and sub-group images; then guesses each class's categories with the
     reference classifier and scores the guess when given the answer key.
-    A missing piece is named with the command that makes it.
+    A missing piece is named with the command that makes it; the page links
+    to artifacts/explore.html when `fmtwist explore` has made it.
 
     Example:
 
         fmtwist report
         fmtwist report --answer-key artifacts/twist.json --json | jq .categories_right
     """
-    out_dir = out or artifacts_dir / "report"
-    artifacts.check_writable(out_dir / "index.html", out_dir / "report.md", out_dir / "figures" / "figure.png")  # before the work
+    out_dir = out or Layout(artifacts_dir).report_dir
+    artifacts.check_writable(out_dir / "index.html", out_dir / "report.md", out_dir / "figures" / "figure.png")
     inputs = reporting.load_inputs(artifacts_dir, answer_key, reference, embeddings)
     built = reporting.build(inputs, seed=seed or 0, progress=_ui.log)
     written = reporting.write(built, out_dir)
@@ -42,19 +56,30 @@ def report(
     con = _ui.out()
     for line in built.missing:
         con.print(f"missing: {line}")
-    if built.summary["merge_map"] is not None:
+    if summary["merge_map"] is not None:
         con.print("The guess:")
-        for row in built.summary["classes"]:
-            line = f"  class {row['class']} = {' + '.join(row['categories']) or '(no category)'}   (reference classifier: {row['mix']}"
-            if "subgroups" in row:
-                n, seen = row["subgroups"], row["map_groups"]
-                line += f"; {n} sub-group{'s' if n != 1 else ''}"
-                line += f" ({seen} distinct on the map, {'agrees' if row['agree'] else 'disagrees'})" if seen != n else f" on the map{'' if row['agree'] else ', disagrees'}"
-            con.print(line + ")")
-    if "categories_right" in built.summary:
-        text = f"Scored against {answer_key}: {built.summary['categories_right']}/10 categories placed right"
-        if "subgroups_right" in built.summary:
-            text += (f", sub-group counts right for {built.summary['subgroups_right']}/{built.summary['n_classes']} classes"
-                     f" ({built.summary['map_subgroups_right']}/{built.summary['n_classes']} from the map alone)")
+        for row in summary["classes"]:
+            con.print(_class_line(row))
+    if "categories_right" in summary:
+        k = summary["n_classes"]
+        text = f"Scored against {answer_key}: {summary['categories_right']}/10 categories placed right"
+        if "subgroups_right" in summary:
+            text += (
+                f", sub-group counts right for {summary['subgroups_right']}/{k} classes"
+                f" ({summary['map_subgroups_right']}/{k} from the map alone)"
+            )
         con.print(text)
     con.print(f"wrote {written['html']} (open it in a browser) and {written['markdown']}")
+
+
+def _class_line(row: dict[str, Any]) -> str:
+    cats = " + ".join(row["categories"]) or "(no category)"
+    line = f"  class {row['class']} = {cats}   (reference classifier: {row['mix']}"
+    if "subgroups" in row:
+        n, seen = row["subgroups"], row["map_groups"]
+        line += f"; {n} sub-group{'s' if n != 1 else ''}"
+        if seen != n:
+            line += f" ({seen} distinct on the map, {'agrees' if row['agree'] else 'disagrees'})"
+        else:
+            line += f" on the map{'' if row['agree'] else ', disagrees'}"
+    return line + ")"

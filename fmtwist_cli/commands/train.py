@@ -1,11 +1,18 @@
+import dataclasses
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from fmtwist_cli import artifacts, models, training
+from fmtwist_cli import artifacts, backends, layout, models, training
 from fmtwist_cli.commands import _ui
 from fmtwist_cli.commands._options import ArtifactsDir, JsonOpt, SeedOpt
+from fmtwist_cli.layout import Labels
+
+# The registry's names, so --help lists them and a typo is a usage error.
+Arch = Enum("Arch", {name: name for name in models.ARCHITECTURES}, type=str)
+DEFAULT_ARCH = Arch(models.DEFAULT_ARCH)
 
 
 def _metrics(logs: dict[str, float]) -> str:
@@ -14,12 +21,21 @@ def _metrics(logs: dict[str, float]) -> str:
 
 
 def train(
-    arch: Annotated[str, typer.Option(help=f"Architecture: {', '.join(models.ARCHITECTURES)}.")] = models.DEFAULT_ARCH,
-    labels: Annotated[str, typer.Option(help="mystery (data.npz) or original (the 10 categories, for the reference classifier).")] = "mystery",
-    epochs: Annotated[int, typer.Option(help="Passes over the training images.")] = 15,
-    batch_size: Annotated[int, typer.Option(help="Images per gradient step.")] = 128,
+    arch: Annotated[Arch, typer.Option(help="Architecture (see the README's table).")] = DEFAULT_ARCH,
+    labels: Annotated[Labels, typer.Option(help="mystery (data.npz) or original (the 10 categories, for the reference classifier).")] = Labels.mystery,
+    epochs: Annotated[Optional[int], typer.Option(help="Passes over the training images. Default: the architecture's (15; fast: 14).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Images per gradient step. Default: the architecture's (128).")] = None,
     validation_split: Annotated[float, typer.Option(help="Share of the training images (the last ones) held out for validation.")] = 0.2,
-    optimizer: Annotated[str, typer.Option(help="Keras optimizer name.")] = "adam",
+    optimizer: Annotated[Optional[str], typer.Option(help="Keras optimizer name. Default: the architecture's (adam).")] = None,
+    learning_rate: Annotated[
+        Optional[float], typer.Option(help="Peak learning rate. Default: the architecture's (fast: 0.003), else the optimizer's own.")
+    ] = None,
+    schedule: Annotated[
+        Optional[models.Schedule], typer.Option(help="Learning-rate schedule. Default: the architecture's (fast: cosine, else constant).")
+    ] = None,
+    steps_per_execution: Annotated[
+        Optional[int], typer.Option(help="Training steps per call into the backend (same updates, less overhead). Default: the architecture's.")
+    ] = None,
     loss: Annotated[str, typer.Option(help="Keras loss name.")] = "categorical_crossentropy",
     seed: SeedOpt = None,
     limit: Annotated[Optional[int], typer.Option(help="Use only the first LIMIT images of each split (quick runs).")] = None,
@@ -27,26 +43,42 @@ def train(
     answer_key: Annotated[Optional[Path], typer.Option(help="Answer key for --labels original. Default: twist.json beside the data.")] = None,
     source: Annotated[Optional[Path], typer.Option(help="Official Fashion-MNIST files for --labels original, instead of the answer key.")] = None,
     summary: Annotated[bool, typer.Option("--summary", help="Print the layer table (output shapes, parameters) first.")] = False,
+    backend: Annotated[
+        Optional[backends.Backend],
+        typer.Option(envvar="KERAS_BACKEND", show_default="$KERAS_BACKEND, else tensorflow", help="Keras 3 backend to train with."),
+    ] = None,
+    device: Annotated[backends.Device, typer.Option(help="auto: the GPU when the backend sees one; gpu: fail without one.")] = backends.Device.auto,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
     as_json: JsonOpt = False,
 ) -> None:
     """Train a network: artifacts/model-ARCH.keras and artifacts/history-ARCH.json.
 
-    The notebook's settings are the defaults (Adam, categorical cross-entropy,
-    validation split 0.2, batch 128, 15 epochs). With --labels original the
-    files are model-ARCH-original.keras and history-ARCH-original.json.
+    Each architecture has its own schedule: the notebook's for default and
+    custom (Adam, categorical cross-entropy, validation split 0.2, batch 128,
+    15 epochs); 14 epochs of Adam with a cosine learning rate for fast. With
+    --labels original the files are model-ARCH-original.keras and
+    history-ARCH-original.json.
+    Any backend's model exports the same way (fmtwist export uses TensorFlow).
 
     Example:
 
         fmtwist train                              # the notebook's own network
+        fmtwist train --arch fast                  # as accurate, in minutes
         fmtwist train --arch default --summary     # the first network, layer table
         fmtwist train --labels original --seed 0   # reference classifier, repeatable
+        fmtwist train --backend jax --device gpu   # JAX on the GPU (README: GPU)
     """
-    config = training.TrainConfig(arch, labels, optimizer, loss, validation_split, batch_size, epochs, seed, limit)
+    arch_name = arch.value
+    config = training.TrainConfig(arch_name, labels.value, optimizer, loss, validation_split, batch_size, epochs, seed, limit)
+    config = dataclasses.replace(config, learning_rate=learning_rate, schedule=schedule and schedule.value, steps_per_execution=steps_per_execution)
+    config.backend, config.device = (backend.value if backend else None), device.value
     config.check()
     # before minutes of training, not after
-    artifacts.check_writable(training.model_path(artifacts_dir, arch, labels), training.history_path(artifacts_dir, arch, labels))
-    dataset = training.load_training_data(data or artifacts_dir / "data.npz", labels, answer_key, source)
+    files = layout.Layout(artifacts_dir)
+    artifacts.check_writable(files.model(arch_name, labels), files.history(arch_name, labels))
+    dataset = training.load_training_data(data or files.data, labels.value, answer_key, source)
+    runtime = backends.activate(config.backend, config.device)
+    _ui.log(f"Training on {runtime.device} ({runtime.backend.value} backend)")
     if summary:
         _show_summary(config, dataset.n_classes, as_json)
     result = _fit(dataset, config)
@@ -62,6 +94,8 @@ def train(
         "last_epoch": last,
         "test": history["test"],
         "train_seconds": history["train_seconds"],
+        "backend": history["backend"]["name"],
+        "device": history["backend"]["device"],
         "written": [str(mpath), str(hpath)],
     }
     if summary and as_json:
@@ -103,8 +137,9 @@ def _fit(dataset: training.TrainingData, config: training.TrainConfig) -> traini
         kind = event["event"]
         if kind == "epoch_begin":
             tasks[event["epoch"]] = bar.add_task(f"Epoch {event['epoch']}/{event['epochs']}", total=event["steps"], metrics="")
-        elif kind == "batch":
-            bar.update(tasks[event["epoch"]], completed=event["step"], metrics=_metrics(event["logs"]))
+        elif kind == "batch":  # the metrics come every few steps only (reading them waits for the device)
+            metrics = {"metrics": _metrics(event["logs"])} if "logs" in event else {}
+            bar.update(tasks[event["epoch"]], completed=event["step"], **metrics)
         elif kind == "epoch_end":
             text = f"{_metrics(event['logs'])}  {event['seconds']:.1f} s"
             bar.update(tasks[event["epoch"]], completed=event["steps"], metrics=text)

@@ -1,0 +1,292 @@
+"""Training speed and accuracy of every architecture, and fmtwist's own cost.
+
+Part 1, in one run on the same data: each architecture trained with its own
+recipe (``models.recipe``) through ``fmtwist_cli.training.train``, the call
+``fmtwist train`` makes: seconds per epoch, total time, test accuracy, and the
+time at which validation accuracy first reached 0.93 (at an epoch's end). The
+last column puts each full schedule against the custom network's: with
+``--epochs-of custom=3`` custom trains 3 epochs and its 15-epoch time is
+extrapolated from its seconds per epoch (the table says so). The
+architectures train one after another, each under whatever load it met; with
+``--turns N`` they also take turns over the same images, N rounds, for a
+speed ratio that a change in load does not skew.
+
+Part 2: fmtwist's ``train`` with the command's progress display against a
+plain Keras ``model.fit`` of the same network and settings (same optimizer,
+learning-rate schedule, batch size, steps per execution, validation split and
+input batches), taking turns, each from uint8 pixels to the test accuracy.
+The difference is fmtwist's overhead: progress callback and display, Ctrl-C
+handling. (Plain Keras fed NumPy arrays is slower still under ``--seed``:
+TensorFlow's op determinism makes Keras' parallel slicing sequential.)
+
+    python bench/bench_train.py                                      # everything (custom's 15 epochs: long)
+    python bench/bench_train.py --archs fast,custom --epochs-of custom=3
+    python bench/bench_train.py --archs fast,default --epochs 2 --overhead-epochs 1   # a quick look
+    python bench/bench_train.py --archs none --overhead-arch default                 # part 2 only
+    python bench/bench_train.py --no-train --turns 4 --overhead-arch none             # speed only, taking turns
+
+Without ARTIFACTS/data.npz it prepares the default twist in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from fmtwist_cli import backends, layout, models, training
+
+THRESHOLD = 0.93  # validation accuracy whose first epoch is timed
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores"
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else float("nan")
+
+
+def data_file(artifacts: Path) -> Path:
+    path = layout.Layout(artifacts).data
+    if path.is_file():
+        return path
+    from fmtwist_cli.cli import main
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-train-"))
+    print(f"note: no {path}; preparing the default twist in {folder}", file=sys.stderr)
+    if main(["prepare", "-a", str(folder)]) != 0:
+        raise SystemExit("fmtwist prepare failed")
+    return layout.Layout(folder).data
+
+
+def first_reached(epochs: list[dict[str, Any]], threshold: float = THRESHOLD) -> float | None:
+    """Seconds of training until the end of the first epoch whose validation accuracy reached ``threshold``."""
+    elapsed = 0.0
+    for row in epochs:
+        elapsed += row["seconds"]
+        if row.get("val_accuracy", 0.0) >= threshold:
+            return elapsed
+    return None
+
+
+def bench_arch(
+    data: training.TrainingData, arch: str, epochs: int | None, seed: int, limit: int | None
+) -> dict[str, Any]:
+    config = training.TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit)
+    load_before = load()
+    hist = training.train(data, config).history
+    seconds = [row["seconds"] for row in hist["epochs"]]
+    per_epoch = statistics.mean(seconds)
+    full = models.recipe(arch).epochs
+    return {
+        "arch": arch,
+        "params": hist["n_params"],
+        "epochs": len(seconds),
+        "recipe_epochs": full,
+        "batch_size": config.batch_size,
+        "schedule": config.schedule,
+        "seconds_per_epoch": round(per_epoch, 1),
+        "train_seconds": hist["train_seconds"],
+        "full_schedule_seconds": round(hist["train_seconds"] if len(seconds) == full else per_epoch * full, 1),
+        "extrapolated": len(seconds) != full,
+        "test_accuracy": round(hist["test"]["accuracy"], 4),
+        "val_accuracy": [round(row.get("val_accuracy", float("nan")), 4) for row in hist["epochs"]],
+        "seconds_to_0.93": first_reached(hist["epochs"]),
+        "load": [load_before, load()],
+    }
+
+
+def bench_speed(data: training.TrainingData, archs: list[str], images: int, turns: int, seed: int) -> dict[str, Any]:
+    """Images per second of each architecture's training step, the architectures taking turns over the same
+    ``images`` training images (one pass each per turn, batch 128), so a change in the machine's load hits all
+    alike; the median turn counts. Part 1 runs them one after another, under whatever load each one met."""
+    keras = models.import_keras()
+    x, y = training.scale(data.x_train[:images]), np.eye(data.n_classes, dtype=np.float32)[data.y_train[:images]]
+    built = {}
+    for arch in archs:
+        keras.utils.set_random_seed(seed)
+        built[arch] = models.build(arch, data.n_classes)
+        built[arch].compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+        built[arch].fit(x[:512], y[:512], batch_size=128, epochs=1, verbose=0)  # traced before the clock starts
+    times: dict[str, list[float]] = {arch: [] for arch in archs}
+    for _ in range(turns):
+        for arch, model in built.items():
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+            times[arch].append(time.perf_counter() - start)
+    rate = {arch: images / statistics.median(t) for arch, t in times.items()}
+    return {
+        "images": images,
+        "turns": turns,
+        "seconds": {a: [round(t, 2) for t in v] for a, v in times.items()},
+        "images_per_second": {a: round(r) for a, r in rate.items()},
+    }
+
+
+def plain_keras(data: training.TrainingData, config: training.TrainConfig, backend: backends.Backend) -> float:
+    """The same network, settings and input batches through Keras alone (no
+    callbacks, no progress); returns the test accuracy."""
+    keras = models.import_keras()
+    keras.utils.set_random_seed(config.seed)
+    y, y_test = (np.eye(data.n_classes, dtype=np.float32)[labels] for labels in (data.y_train, data.y_test))
+    n_fit = int(len(data.x_train) * (1 - config.validation_split))
+    x = training.scale(data.x_train)
+
+    def feed(images: np.ndarray, targets: np.ndarray, shuffle: bool = False) -> Any:
+        return backends.batches(images, targets, config.batch_size, backend, shuffle)
+
+    model = models.build(config.arch, data.n_classes)
+    optimizer = keras.optimizers.get(config.optimizer)
+    rate = training.learning_rate(
+        config, -(-n_fit // config.batch_size), float(optimizer.get_config()["learning_rate"])
+    )
+    optimizer = type(optimizer).from_config({**optimizer.get_config(), "learning_rate": rate})
+    model.compile(
+        optimizer=optimizer, loss=config.loss, metrics=["accuracy"], steps_per_execution=config.steps_per_execution
+    )
+    model.fit(
+        **backends.fit_args(feed(x[:n_fit], y[:n_fit], shuffle=True)),
+        validation_data=backends.validation_data(feed(x[n_fit:], y[n_fit:])),
+        epochs=config.epochs,
+        verbose=0,
+    )
+    test = feed(training.scale(data.x_test), y_test)
+    return float(model.evaluate(**backends.fit_args(test, fitting=False), verbose=0, return_dict=True)["accuracy"])
+
+
+def fmtwist_train(data: training.TrainingData, config: training.TrainConfig, backend: backends.Backend) -> float:
+    """What `fmtwist train` runs: the library call with the command's progress display."""
+    from fmtwist_cli.commands.train import _fit
+
+    return float(_fit(data, config).history["test"]["accuracy"])
+
+
+def bench_overhead(
+    data: training.TrainingData, arch: str, epochs: int, seed: int, repeat: int, backend: backends.Backend
+) -> dict[str, Any]:
+    config = training.TrainConfig(arch=arch, epochs=epochs, seed=seed)
+    times: dict[str, list[float]] = {"fmtwist": [], "keras": []}
+    accuracy: dict[str, float] = {}
+    for _ in range(repeat):  # taking turns, so a change in the machine's load hits both sides alike
+        for name, fn in (("keras", plain_keras), ("fmtwist", fmtwist_train)):
+            start = time.perf_counter()
+            accuracy[name] = fn(data, config, backend)
+            times[name].append(time.perf_counter() - start)
+    ratio = statistics.median(times["fmtwist"]) / statistics.median(times["keras"])
+    return {
+        "arch": arch,
+        "epochs": epochs,
+        "repeat": repeat,
+        "seconds": {k: [round(t, 1) for t in v] for k, v in times.items()},
+        "median_seconds": {k: round(statistics.median(v), 1) for k, v in times.items()},
+        "overhead": round(ratio - 1, 3),
+        "test_accuracy": {k: round(v, 4) for k, v in accuracy.items()},
+    }
+
+
+def table(rows: list[dict[str, Any]], custom_full: float | None) -> str:
+    lines = [
+        "| arch | parameters | epochs (batch, schedule) | s/epoch | total s | test accuracy | first val ≥ 0.93 | full schedule vs custom's |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        reached = f"{r['seconds_to_0.93']:.0f} s" if r["seconds_to_0.93"] is not None else "never"
+        full = f"{r['full_schedule_seconds']:.0f} s" + (
+            f" (extrapolated from {r['epochs']})" if r["extrapolated"] else ""
+        )
+        share = f"{full}, {r['full_schedule_seconds'] / custom_full:.2f}×" if custom_full else full
+        lines.append(
+            f"| `{r['arch']}` | {r['params']:,} | {r['epochs']} ({r['batch_size']}, {r['schedule']}) | {r['seconds_per_epoch']:.1f} | "
+            f"{r['train_seconds']:.0f} | {r['test_accuracy']:.4f} | {reached} | {share} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-a", "--artifacts", type=Path, default=Path(os.environ.get("FMTWIST_ARTIFACTS", "artifacts")))
+    parser.add_argument(
+        "--archs", default=",".join(models.ARCHITECTURES), help="comma-separated architectures, or none"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="epochs for every architecture (default: each one's recipe)"
+    )
+    parser.add_argument(
+        "--epochs-of", action="append", default=[], metavar="ARCH=N", help="epochs for one architecture (repeatable)"
+    )
+    parser.add_argument("--limit", type=int, default=None, help="first LIMIT images of each split only")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--train", action=argparse.BooleanOptionalAction, default=True, help="part 1 (--no-train skips it)"
+    )
+    parser.add_argument(
+        "--turns", type=int, default=0, help="also time the architectures taking turns, this many rounds"
+    )
+    parser.add_argument("--turn-images", type=int, default=4800, help="training images per turn")
+    parser.add_argument("--overhead-arch", default="default", help="network for part 2, or none")
+    parser.add_argument("--overhead-epochs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=2, help="turns each side takes in part 2")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    archs = [] if args.archs == "none" else args.archs.split(",")
+    epochs_of = {k: int(v) for k, v in (item.split("=", 1) for item in args.epochs_of)}
+
+    data = training.load_training_data(data_file(args.artifacts))
+    runtime = backends.activate(None, "auto")
+    backends.seed_everything(args.seed, runtime.backend)  # both sides of part 2 run with the same kernels
+    print(f"machine: {machine()}; {runtime.backend.value} on {runtime.device}; load {load()}", file=sys.stderr)
+    rows = []
+    for arch in archs if args.train else []:
+        rows.append(bench_arch(data, arch, epochs_of.get(arch, args.epochs), args.seed, args.limit))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    custom_full = next((r["full_schedule_seconds"] for r in rows if r["arch"] == "custom"), None)
+    result: dict[str, Any] = {"machine": machine(), "backend": runtime.record(), "architectures": rows}
+    if rows:
+        print(table(rows, custom_full))
+    if args.turns and archs:
+        speed = bench_speed(data, archs, args.turn_images, args.turns, args.seed)
+        result["speed"] = speed
+        rate = speed["images_per_second"]
+        base = rate.get("custom")
+        print(f"\nTaking turns ({args.turns} rounds of {args.turn_images} training images each, median):")
+        for arch, r in rate.items():
+            print(f"  {arch}: {r} images/s" + (f", {r / base:.1f}x custom's" if base else ""))
+    if args.overhead_arch != "none":
+        over = bench_overhead(data, args.overhead_arch, args.overhead_epochs, args.seed, args.repeat, runtime.backend)
+        result["overhead"] = over
+        med = over["median_seconds"]
+        print(
+            f"\nfmtwist train vs plain Keras model.fit ({over['arch']}, {over['epochs']} epochs, median of {over['repeat']} turns each): "
+            f"{med['fmtwist']:.1f} s vs {med['keras']:.1f} s, overhead {over['overhead']:+.1%} "
+            f"(test accuracy {over['test_accuracy']['fmtwist']:.4f} vs {over['test_accuracy']['keras']:.4f})"
+        )
+    print(f"\n{machine()}, {runtime.backend.value} on {runtime.device}, load average {load()} at the end")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,148 @@
+"""What the explore page reads: the report's inputs, a map made when there is none, and each point's labels.
+
+The artifacts are found and checked by :func:`fmtwist_cli.report.load_inputs` (one rule for "is this map made
+from these embeddings?"), so the page and the report always agree on what belongs together. :func:`gather` then
+reads, for every embeddings row, its image, mystery class, prediction, coordinates on every map, cluster in every
+clustering, the reference classifier's category and, with the answer key, the true category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fmtwist_cli import artifacts, clustering, guess, projection
+from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.explore.page import Points
+from fmtwist_cli.layout import Layout
+from fmtwist_cli.report import Inputs, load_inputs
+from fmtwist_cli.twist import CATEGORIES
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Gathered:
+    """The page's points, the automatic guess and a record of what went in (the ``--json`` object)."""
+
+    points: Points
+    auto_guess: dict | None
+    used: dict[str, object]
+
+
+def load(
+    folder: Path,
+    answer_key: Path | None = None,
+    reference: Path | None = None,
+    embeddings: Path | None = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> tuple[Inputs, list[str]]:
+    """Load and check every input; make the t-SNE map first when the folder has no map at all.
+
+    Returns the inputs and the notes (artifacts left out, a map made), each already passed to ``progress``.
+    """
+    progress = progress or (lambda message: None)
+    inp = load_inputs(folder, answer_key, reference, embeddings)
+    if inp.embeddings is None:
+        raise FmtwistError(f"embeddings not found: {Layout(folder).embeddings} (run `fmtwist embed` first)")
+    notes = list(inp.skipped)
+    if not inp.maps:
+        if Layout(folder).maps():  # maps of other embeddings: making one here would overwrite them
+            raise FmtwistError(
+                f"no map of {inp.embeddings.path}: {'; '.join(inp.skipped)}; or run "
+                f"`fmtwist reduce --embeddings {inp.embeddings.path} --out FILE` with a new file name"
+            )
+        note = f"no map yet: running `fmtwist reduce --method tsne` on {inp.embeddings.path} first"
+        progress(note)
+        notes.append(note)
+        projection.map_embeddings(inp.embeddings, Layout(folder).coords(projection.Method.tsne.value), seed=seed)
+        inp = load_inputs(folder, answer_key, reference, embeddings)
+    for note in inp.skipped:
+        progress(note)
+    return inp, notes
+
+
+def _rows_of(data: artifacts.Artifact, index: np.ndarray, split: np.ndarray, name: str) -> np.ndarray:
+    """``data[NAME_split][index]`` row by row, for rows of several splits."""
+    first = data[f"{name}_{split[0]}"] if len(split) else data[f"{name}_test"]
+    out = np.empty((len(index), *first.shape[1:]), dtype=first.dtype)
+    for s in np.unique(split):
+        rows = split == s
+        out[rows] = data[f"{name}_{s}"][index[rows]]
+    return out
+
+
+def _map_label(m: artifacts.Artifact) -> tuple[str, str]:
+    stem = Path(m.path).stem.removeprefix("coords-") if m.path else "map"
+    method = str(m.meta.get("method", ""))
+    try:
+        title = projection.Method(method).title
+    except ValueError:
+        title = method or stem
+    return stem, title if stem == method else f"{title} ({stem})"
+
+
+def reference_probs(inp: Inputs, images: np.ndarray, progress: Progress) -> np.ndarray | None:
+    """The reference classifier's probabilities for each point's image, through onnxruntime."""
+    if inp.reference is None:
+        return None
+    from fmtwist_cli import embedding
+
+    model = embedding.describe(Path(inp.reference))
+    if model.n_classes != len(CATEGORIES):
+        raise FmtwistError(
+            f"{inp.reference} predicts {model.n_classes} classes, not the 10 original categories: "
+            "export a model trained with --labels original"
+        )
+    progress(f"running the reference classifier {Path(inp.reference).name} on {len(images):,} images")
+    probs = embedding.run(model, images)["probs"]
+    return probs
+
+
+def gather(inp: Inputs, progress: Progress | None = None) -> Gathered:
+    """Every point's image and labels, from checked inputs."""
+    progress = progress or (lambda message: None)
+    emb = inp.embeddings
+    index, split = emb["index"].astype(np.int64), emb["split"].astype(str)
+    images = _rows_of(inp.data, index, split, "x")
+    classes = _rows_of(inp.data, index, split, "y").astype(np.int64)
+    probs = emb["probs"]
+    maps = [(*_map_label(m), np.asarray(m["coords"], dtype=np.float32)) for m in inp.maps]
+    clusterings = [(Path(c.path).stem.removeprefix("clusters-"), c["labels"]) for c in inp.clusterings]
+    ref = reference_probs(inp, images, progress)
+    truth = None
+    if inp.answer_key is not None:
+        truth = clustering.original_categories(index, split, inp.answer_key, str(inp.answer_key_path))
+    points = Points(
+        images,
+        index,
+        split,
+        classes,
+        emb["pred"].astype(np.int64),
+        probs.max(axis=1),
+        inp.n_classes,
+        maps,
+        clusterings,
+        ref,
+        truth,
+    )
+    auto = None
+    if ref is not None:
+        merge = guess.infer_merge_map(ref, classes, inp.n_classes)
+        confidence = {c: round(float(v), 4) for c, v in zip(CATEGORIES, merge.confidence)}
+        auto = {"merge_map": merge.as_dict(), "confidence": confidence}
+    used = {
+        "data": str(inp.data.path),
+        "embeddings": str(emb.path),
+        "maps": [str(m.path) for m in inp.maps],
+        "clusterings": [str(c.path) for c in inp.clusterings],
+        "reference": str(inp.reference) if inp.reference is not None else None,
+        "answer_key": str(inp.answer_key_path) if inp.answer_key_path is not None else None,
+        "points": len(points),
+        "splits": {s: int((split == s).sum()) for s in np.unique(split)},
+    }
+    return Gathered(points, auto, used)

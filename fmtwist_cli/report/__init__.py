@@ -1,0 +1,69 @@
+"""The report: every piece of evidence in one page, and the guess it leads to.
+
+One module per job, in the order the work happens:
+
+- :mod:`.inputs`: :func:`load_inputs` reads whatever the artifacts folder holds (data,
+  training histories, ONNX models, embeddings, maps, clusterings) and checks it,
+  before anything is written;
+- :mod:`.evidence`: :func:`measure` measures what is left to measure (test accuracy
+  through onnxruntime, the reference classifier's reading of every test image, the
+  merge map, sub-groups, clustering scores, the score) once, into one
+  :class:`Evidence` that everything below only reads;
+- :mod:`.sections` and :mod:`.classes`: the prose, tables and figures;
+- :mod:`.render`: :func:`write` renders the report twice: ``index.html``, one
+  self-contained file with the figures inlined, and ``report.md`` with the figures
+  beside it.
+
+A missing piece never stops the report: its section says which command makes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fmtwist_cli.report import classes, sections
+from fmtwist_cli.report.evidence import Evidence, Progress, measure
+from fmtwist_cli.report.inputs import Inputs, load_inputs, reference_hint
+from fmtwist_cli.report.render import Figure, Link, Report, Section, Table, render_html, render_markdown, write
+
+TITLE = "What is each mystery class made of?"
+
+__all__ = [
+    "Evidence",
+    "Figure",
+    "Inputs",
+    "Link",
+    "Report",
+    "Section",
+    "Table",
+    "build",
+    "load_inputs",
+    "measure",
+    "reference_hint",
+    "render_html",
+    "render_markdown",
+    "write",
+]
+
+
+def build(inp: Inputs, predict: Callable | None = None, seed: int = 0, progress: Progress | None = None) -> Report:
+    """Measure the evidence once, then assemble every section from it.
+
+    ``predict(onnx_path, images)`` returns ``{"probs": ...}`` (default:
+    :func:`fmtwist_cli.embedding.predict`).
+    """
+    ev = measure(inp, predict, seed, progress)
+    if progress is not None:
+        progress("drawing figures")
+    parts = [
+        sections.explore_section(ev),
+        sections.data_section(ev),
+        sections.models_section(ev),
+        sections.maps_section(ev),
+        sections.clusters_section(ev),
+        classes.classes_section(ev),
+        classes.guess_section(ev),
+        classes.score_section(ev),
+        sections.provenance_section(ev),
+    ]
+    return Report(TITLE, [s for s in parts if s is not None], ev.summary(), ev.missing)

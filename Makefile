@@ -1,6 +1,6 @@
 # fmtwist: `make demo` sets everything up and runs the pipeline; `make test` runs the tests.
 # Pipeline steps are file targets, so `make` reruns only what is out of date.
-#   make demo                       the fast network, its own schedule (about 10 minutes on 2 cores)
+#   make demo                       the fast network with its own schedule
 #   make demo ARCH=custom EPOCHS=15 the notebook's own network and settings
 #   make demo ART=/tmp/demo         everything in another folder
 

@@ -208,7 +208,8 @@ def bench_overhead(
 
 def table(rows: list[dict[str, Any]], custom_full: float | None) -> str:
     lines = [
-        "| arch | parameters | epochs (batch, schedule) | s/epoch | total s | test accuracy | first val ≥ 0.93 | full schedule vs custom's |",
+        "| arch | parameters | epochs (batch, schedule) | s/epoch | total s | test accuracy | first val ≥ 0.93 "
+        "| full schedule vs custom's |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -218,7 +219,8 @@ def table(rows: list[dict[str, Any]], custom_full: float | None) -> str:
         )
         share = f"{full}, {r['full_schedule_seconds'] / custom_full:.2f}×" if custom_full else full
         lines.append(
-            f"| `{r['arch']}` | {r['params']:,} | {r['epochs']} ({r['batch_size']}, {r['schedule']}) | {r['seconds_per_epoch']:.1f} | "
+            f"| `{r['arch']}` | {r['params']:,} | {r['epochs']} ({r['batch_size']}, {r['schedule']}) "
+            f"| {r['seconds_per_epoch']:.1f} | "
             f"{r['train_seconds']:.0f} | {r['test_accuracy']:.4f} | {reached} | {share} |"
         )
     return "\n".join(lines)
@@ -278,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         result["overhead"] = over
         med = over["median_seconds"]
         print(
-            f"\nfmtwist train vs plain Keras model.fit ({over['arch']}, {over['epochs']} epochs, median of {over['repeat']} turns each): "
+            f"\nfmtwist train vs plain Keras model.fit ({over['arch']}, {over['epochs']} epochs, "
+            f"median of {over['repeat']} turns each): "
             f"{med['fmtwist']:.1f} s vs {med['keras']:.1f} s, overhead {over['overhead']:+.1%} "
             f"(test accuracy {over['test_accuracy']['fmtwist']:.4f} vs {over['test_accuracy']['keras']:.4f})"
         )

@@ -159,7 +159,8 @@ def custom(n_classes: int) -> Any:
     )
 
 
-# Measured on a 2-core CPU (README, bench/bench_train.py): the custom network's accuracy in a fraction of its time.
+# Measured on a 2-core CPU (README, bench/bench_train.py): test accuracy 0.934 against custom's 0.936, its
+# 14 epochs costing 0.13-0.23 of custom's 15.
 FAST_RECIPE = Recipe(epochs=14, batch_size=128, optimizer="adam", learning_rate=3e-3, schedule=Schedule.cosine)
 
 

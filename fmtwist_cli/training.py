@@ -13,17 +13,18 @@ import math
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from fmtwist_cli import __version__, artifacts, backends, layout, models
-from fmtwist_cli.errors import ArtifactError, DataError, FmtwistError
+from fmtwist_cli.errors import DataError, FmtwistError
 from fmtwist_cli.modelfiles import load_model, save_model, train_command, train_command_for  # noqa: F401 (re-exported)
+from fmtwist_cli.trainingdata import LABELS, TrainingData, load_training_data, scale  # noqa: F401 (re-exported)
 
-LABELS = ("mystery", "original")
 # Losses that take class indices; every other Keras loss gets one-hot targets.
 SPARSE_LOSSES = ("sparse_categorical_crossentropy",)
 
@@ -63,7 +64,9 @@ class TrainConfig:
         self.epochs = recipe.epochs if self.epochs is None else self.epochs
         self.schedule = recipe.schedule.value if self.schedule is None else self.schedule
         if self.steps_per_execution is None:
-            self.steps_per_execution = recipe.steps_per_execution
+            # Keras runs PyTorch one step per call: the recipe's batching of steps applies elsewhere only
+            torch = (self.backend or backends.default_backend()) == backends.Backend.torch
+            self.steps_per_execution = 1 if torch else recipe.steps_per_execution
 
     def check(self) -> None:
         if self.arch not in models.ARCHITECTURES:
@@ -81,83 +84,27 @@ class TrainConfig:
         if self.learning_rate is not None and not self.learning_rate > 0:
             raise FmtwistError(f"--learning-rate must be above 0 (got {self.learning_rate})")
         if self.schedule not in {s.value for s in models.Schedule}:
-            raise FmtwistError(f"--schedule must be one of: {', '.join(s.value for s in models.Schedule)} (got '{self.schedule}')")
+            raise FmtwistError(
+                f"--schedule must be one of: {', '.join(s.value for s in models.Schedule)} (got '{self.schedule}')"
+            )
         if self.steps_per_execution < 1:
             raise FmtwistError(f"--steps-per-execution must be at least 1 (got {self.steps_per_execution})")
-        for name, value, enum in (("backend", self.backend, backends.Backend), ("device", self.device, backends.Device)):
+        if self.steps_per_execution > 1 and (self.backend or backends.default_backend()) == backends.Backend.torch:
+            raise FmtwistError(
+                "--steps-per-execution must be 1 with the torch backend (Keras runs PyTorch step by step)"
+            )
+        for name, value, enum in (
+            ("backend", self.backend, backends.Backend),
+            ("device", self.device, backends.Device),
+        ):
             if value is not None and value not in {e.value for e in enum}:
                 raise FmtwistError(f"--{name} must be one of: {', '.join(e.value for e in enum)} (got '{value}')")
-
-
-@dataclass
-class TrainingData:
-    x_train: np.ndarray  # uint8 N x 28 x 28
-    y_train: np.ndarray  # int64 class indices
-    x_test: np.ndarray
-    y_test: np.ndarray
-    n_classes: int
-    labels: str  # "mystery" or "original"
-    description: str
-    inputs: dict[str, Path] = field(default_factory=dict)  # files read, by role: provenance
 
 
 @dataclass
 class TrainResult:
     model: Any
     history: dict[str, Any]
-
-
-# --------------------------------------------------------------------------
-# data
-
-
-def load_training_data(data_path: Path, labels: str = "mystery", answer_key: Path | None = None, source: Path | None = None) -> TrainingData:
-    """Images and labels to train on.
-
-    Mystery labels come from data.npz. Original categories come from the
-    answer key beside it (twist.json, written by ``fmtwist prepare``) or, with
-    ``source``, from an official Fashion-MNIST source (its own images). Data
-    with no answer key (made from the course's CSV files, whose labels are
-    mystery already) gets the official files, found as ``fmtwist prepare`` finds them.
-    """
-    if labels not in LABELS:
-        raise FmtwistError(f"--labels must be one of: {', '.join(LABELS)} (got '{labels}')")
-    if source is not None and labels != "original":
-        raise FmtwistError("--source is for --labels original (mystery labels come from data.npz)")
-    if labels == "original" and source is not None:
-        return _official(source)
-    data = artifacts.load(data_path, "data")
-    x_train, x_test = data["x_train"], data["x_test"]
-    if labels == "mystery":
-        return TrainingData(x_train, data["y_train"], x_test, data["y_test"], int(data.meta["n_classes"]), "mystery", str(data_path), {"data": Path(data_path)})
-    key_path = answer_key if answer_key is not None else Path(data_path).with_name(layout.ANSWER_KEY)
-    if not key_path.exists() and answer_key is None:
-        return _official(None)
-    if not key_path.exists():
-        raise ArtifactError(
-            f"answer key not found: {key_path} (--labels original needs the twist.json written by `fmtwist prepare`, or --source with the official files)"
-        )
-    key = artifacts.load_answer_key(key_path)
-    y_train, y_test = key["original_labels"]["train"], key["original_labels"]["test"]
-    if len(y_train) != len(x_train) or len(y_test) != len(x_test):
-        raise ArtifactError(f"{key_path} does not belong to {data_path}: its label counts differ from the images (run `fmtwist prepare` again)")
-    artifacts.check_made_from((key_path, key), "data", data_path, "pass the twist.json written with it, or run `fmtwist prepare` again")
-    return TrainingData(x_train, y_train, x_test, y_test, 10, "original", f"{data_path} + {key_path}", {"data": Path(data_path), "answer_key": Path(key_path)})
-
-
-def _official(source: Path | None) -> TrainingData:
-    """The 10 original categories from an official source; None: where ``fmtwist prepare`` looks (or downloads)."""
-    from fmtwist_cli import sources
-
-    raw = sources.load_source(source)
-    if not raw.original:
-        raise DataError(f"{source}: holds mystery labels only; --labels original needs an official Fashion-MNIST source (IDX files or .npz)")
-    return TrainingData(raw.x_train, raw.y_train.astype(np.int64), raw.x_test, raw.y_test.astype(np.int64), 10, "original", raw.description, raw.files)
-
-
-def scale(images: np.ndarray) -> np.ndarray:
-    """uint8 N x 28 x 28 -> float32 N x 28 x 28 x 1 in [0, 1]."""
-    return (np.asarray(images, dtype=np.float32) * np.float32(models.INPUT_SCALE))[..., np.newaxis]
 
 
 # --------------------------------------------------------------------------
@@ -214,7 +161,16 @@ def _progress_callback(progress: Progress, epochs: int, steps: int) -> Any:
         def on_epoch_end(self, epoch, logs=None):
             seconds = time.perf_counter() - self.started
             self.seconds.append(seconds)
-            progress({"event": "epoch_end", "epoch": self.epoch, "epochs": epochs, "steps": steps, "logs": _floats(logs), "seconds": seconds})
+            progress(
+                {
+                    "event": "epoch_end",
+                    "epoch": self.epoch,
+                    "epochs": epochs,
+                    "steps": steps,
+                    "logs": _floats(logs),
+                    "seconds": seconds,
+                }
+            )
 
     return ProgressCallback()
 
@@ -239,13 +195,17 @@ def compile_model(model: Any, config: TrainConfig, steps_per_epoch: int = 1) -> 
     # and the name goes into the saved weights.
     settings = {**optimizer.get_config(), "name": type(optimizer).__name__.lower()}
     if config.learning_rate is not None or config.schedule != models.Schedule.constant.value:
-        settings["learning_rate"] = learning_rate(config, steps_per_epoch, float(optimizer.get_config()["learning_rate"]))
+        settings["learning_rate"] = learning_rate(
+            config, steps_per_epoch, float(optimizer.get_config()["learning_rate"])
+        )
     optimizer = type(optimizer).from_config(settings)
     try:
         keras.losses.get(config.loss)
     except ValueError:
         raise FmtwistError(f"unknown loss '{config.loss}' (try categorical_crossentropy)") from None
-    model.compile(optimizer=optimizer, loss=config.loss, metrics=["accuracy"], steps_per_execution=config.steps_per_execution)
+    model.compile(
+        optimizer=optimizer, loss=config.loss, metrics=["accuracy"], steps_per_execution=config.steps_per_execution
+    )
 
 
 def learning_rate(config: TrainConfig, steps_per_epoch: int, default: float) -> Any:
@@ -256,7 +216,9 @@ def learning_rate(config: TrainConfig, steps_per_epoch: int, default: float) -> 
     keras = models.import_keras()
     total = config.epochs * steps_per_epoch
     warmup = min(max(1, steps_per_epoch // 2), total - 1)
-    return keras.optimizers.schedules.CosineDecay(rate / 10, max(1, total - warmup), alpha=0.0, warmup_target=rate, warmup_steps=warmup)
+    return keras.optimizers.schedules.CosineDecay(
+        rate / 10, max(1, total - warmup), alpha=0.0, warmup_target=rate, warmup_steps=warmup
+    )
 
 
 @contextlib.contextmanager
@@ -288,7 +250,10 @@ def _interrupt_between_batches() -> Iterator[Any]:
             raise KeyboardInterrupt
         pressed.set()
 
-    ours = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    ours = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
     if ours:
         signal.signal(signal.SIGINT, handler)
     try:
@@ -313,6 +278,8 @@ def train(data: TrainingData, config: TrainConfig, progress: Progress | None = N
     if n_fit < 1 or len(x_test) < 1:
         raise DataError(f"too few images to train on ({len(x_train)} training, {len(x_test)} test)")
     runtime = backends.activate(config.backend, config.device)
+    if progress:
+        progress({"event": "start", "device": runtime.device, "backend": runtime.backend.value})
     backends.seed_everything(config.seed, runtime.backend)
     steps = math.ceil(n_fit / config.batch_size)
     callbacks = [_progress_callback(progress, config.epochs, steps)] if progress else []
@@ -323,7 +290,9 @@ def train(data: TrainingData, config: TrainConfig, progress: Progress | None = N
         started = time.perf_counter()
         fit = model.fit(
             **backends.fit_args(feed(x_train[:n_fit], y_train[:n_fit], shuffle=True)),
-            validation_data=backends.validation_data(feed(x_train[n_fit:], y_train[n_fit:])) if n_fit < len(x_train) else None,
+            validation_data=backends.validation_data(feed(x_train[n_fit:], y_train[n_fit:]))
+            if n_fit < len(x_train)
+            else None,
             epochs=config.epochs,
             callbacks=[*callbacks, stopper],
             verbose=0,
@@ -332,7 +301,9 @@ def train(data: TrainingData, config: TrainConfig, progress: Progress | None = N
         seconds = callbacks[0].seconds if callbacks else [train_seconds / config.epochs] * config.epochs
         if progress:
             progress({"event": "test_begin", "images": len(x_test)})
-        test = model.evaluate(**backends.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper])
+        test = model.evaluate(
+            **backends.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper]
+        )
     epochs = []
     for i in range(config.epochs):
         row: dict[str, Any] = {"epoch": i + 1}
@@ -346,7 +317,12 @@ def train(data: TrainingData, config: TrainConfig, progress: Progress | None = N
         "n_classes": data.n_classes,
         "n_params": int(model.count_params()),
         "params": asdict(config)
-        | {"backend": runtime.backend.value, "train_images": n_fit, "validation_images": len(x_train) - n_fit, "test_images": len(x_test)},
+        | {
+            "backend": runtime.backend.value,
+            "train_images": n_fit,
+            "validation_images": len(x_train) - n_fit,
+            "test_images": len(x_test),
+        },
         "backend": runtime.record(),
         "data": data.description,
         "epochs": epochs,
@@ -362,7 +338,9 @@ def _feed(backend: backends.Backend, config: TrainConfig, n_classes: int) -> Cal
     """images, labels -> what fit/evaluate take on this backend (scaled images, targets, batches)."""
 
     def feed(images: np.ndarray, labels: np.ndarray, shuffle: bool = False) -> Any:
-        return backends.batches(scale(images), _targets(labels, n_classes, config.loss), config.batch_size, backend, shuffle)
+        return backends.batches(
+            scale(images), _targets(labels, n_classes, config.loss), config.batch_size, backend, shuffle
+        )
 
     return feed
 

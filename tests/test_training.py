@@ -45,8 +45,9 @@ def test_progress_events_and_history(data_dir):
     result = training.train(data, config, events.append)
     kinds = [e["event"] for e in events]
     steps = int(np.ceil(int(400 * 0.8) / 32))
-    assert kinds == (["epoch_begin"] + ["batch"] * steps + ["epoch_end"]) * 2 + ["test_begin"]
-    assert events[1]["logs"].keys() >= {"loss", "accuracy"}  # the first step shows its metrics at once
+    assert kinds == ["start"] + (["epoch_begin"] + ["batch"] * steps + ["epoch_end"]) * 2 + ["test_begin"]
+    assert events[0] == {"event": "start", "device": "CPU", "backend": "tensorflow"}
+    assert events[2]["logs"].keys() >= {"loss", "accuracy"}  # the first step shows its metrics at once
     assert events[-2]["logs"].keys() >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     hist = result.history
     assert hist["arch"] == "default" and hist["labels"] == "mystery" and hist["n_classes"] == 5
@@ -90,11 +91,16 @@ def test_steps_per_execution_same_weights_one_event_per_execution(data_dir):
 
 def test_recipe_defaults_and_overrides():
     custom = training.TrainConfig(arch="custom")
-    assert (custom.epochs, custom.batch_size, custom.optimizer, custom.learning_rate, custom.schedule, custom.steps_per_execution) == (
-        15, 128, "adam", None, "constant", 1,
-    )  # fmt: skip
+    settings = (custom.epochs, custom.batch_size, custom.optimizer, custom.learning_rate, custom.schedule)
+    assert (*settings, custom.steps_per_execution) == (15, 128, "adam", None, "constant", 1)
     fast = training.TrainConfig(arch="fast")
-    assert (fast.epochs, fast.batch_size, fast.optimizer, fast.learning_rate, fast.schedule) == (14, 128, "adam", 3e-3, "cosine")
+    assert (fast.epochs, fast.batch_size, fast.optimizer, fast.learning_rate, fast.schedule) == (
+        14,
+        128,
+        "adam",
+        3e-3,
+        "cosine",
+    )
     assert training.TrainConfig(arch="default").steps_per_execution == 8
     mine = training.TrainConfig(arch="fast", epochs=3, batch_size=64, learning_rate=1e-3, schedule="constant")
     assert (mine.epochs, mine.batch_size, mine.learning_rate, mine.schedule) == (3, 64, 1e-3, "constant")
@@ -112,7 +118,9 @@ def test_cosine_schedule_warms_up_then_decays_to_zero():
 
 
 def test_train_command_writes_model_and_history(run, data_dir):
-    code, out, err = run("train", "--arch", "default", "--epochs", "1", "--batch-size", "64", "--seed", "0", "-a", data_dir, "--json")
+    code, out, err = run(
+        "train", "--arch", "default", "--epochs", "1", "--batch-size", "64", "--seed", "0", "-a", data_dir, "--json"
+    )
     assert code == 0, err
     report = __import__("json").loads(out)
     assert report["written"] == [str(data_dir / "model-default.keras"), str(data_dir / "history-default.json")]
@@ -132,7 +140,9 @@ def test_train_summary_prints_layer_table(run, data_dir):
 
 
 def test_original_labels_from_answer_key(run, data_dir):
-    code, out, err = run("train", "--arch", "default", "--labels", "original", "--epochs", "1", "--limit", "100", "-a", data_dir)
+    code, out, err = run(
+        "train", "--arch", "default", "--labels", "original", "--epochs", "1", "--limit", "100", "-a", data_dir
+    )
     assert code == 0, err
     hist = artifacts.load_history(data_dir / "history-default-original.json")
     assert hist["labels"] == "original" and hist["n_classes"] == 10
@@ -148,7 +158,9 @@ def test_original_labels_from_source(run, tmp_path):
 
 
 def test_source_is_only_for_original_labels(tmp_path):
-    with pytest.raises(FmtwistError, match=r"^--source is for --labels original \(mystery labels come from data\.npz\)$"):
+    with pytest.raises(
+        FmtwistError, match=r"^--source is for --labels original \(mystery labels come from data\.npz\)$"
+    ):
         training.load_training_data(tmp_path / "data.npz", "mystery", source=tmp_path)
 
 
@@ -235,7 +247,10 @@ def test_unknown_optimizer_writes_nothing(run, data_dir):
     before = files_under(data_dir)
     code, _, err = run("train", "--arch", "default", "--optimizer", "nope", "--limit", "20", "-a", data_dir)
     assert code == 1  # after the line naming the device, the one error line
-    assert err == "Training on CPU (tensorflow backend)\nerror: unknown optimizer 'nope' (try adam, sgd, rmsprop, adamw, nadam)\n"
+    assert (
+        err == "Training on CPU (tensorflow backend)\n"
+        "error: unknown optimizer 'nope' (try adam, sgd, rmsprop, adamw, nadam)\n"
+    )
     assert files_under(data_dir) == before
 
 
@@ -246,7 +261,10 @@ def test_missing_data(run, tmp_path):
 
 
 def test_load_model_errors(tmp_path):
-    with pytest.raises(ArtifactError, match=r"^Keras model not found: .*model-default\.keras \(run `fmtwist train --arch default` first\)$"):
+    with pytest.raises(
+        ArtifactError,
+        match=r"^Keras model not found: .*model-default\.keras \(run `fmtwist train --arch default` first\)$",
+    ):
         training.load_model(tmp_path / "model-default.keras")
     with pytest.raises(ArtifactError, match=r"run `fmtwist train --arch custom --labels original` first"):
         training.load_model(tmp_path / "model-custom-original.keras")
@@ -268,6 +286,9 @@ def test_limit_below_two_is_refused():
 
 
 def test_names_of_files():
-    assert training.train_command_for(Path("a/model-custom-original.keras")) == "fmtwist train --arch custom --labels original"
+    assert (
+        training.train_command_for(Path("a/model-custom-original.keras"))
+        == "fmtwist train --arch custom --labels original"
+    )
     assert training.train_command_for(Path("a/model-mine.keras")) == "fmtwist train --arch custom"
     assert models.DEFAULT_ARCH == "custom"

@@ -80,6 +80,9 @@ class Collection:
         return out
 
 
+CLUSTERS_REMEDY = "pass the embeddings it was made from (--embeddings) or run `fmtwist cluster` again"
+
+
 def collect(
     data: artifacts.Artifact,
     embeddings: artifacts.Artifact | None = None,
@@ -108,12 +111,7 @@ def collect(
     cluster_labels, name = None, None
     if clusters is not None:
         cluster_labels = clusters["labels"]
-        if cluster_labels.shape[0] != embeddings.rows():
-            raise ArtifactError(
-                f"{clusters.path} has {cluster_labels.shape[0]} labels but {embeddings.path} has "
-                f"{embeddings.rows()} rows: pass the embeddings it was made from (--embeddings) "
-                "or run `fmtwist cluster` again"
-            )
+        artifacts.check_same_rows(clusters, embeddings, "labels", CLUSTERS_REMEDY)
         name = clusters_name(clusters)
     return Collection(data, index, split, labels, embeddings["pred"], cluster_labels, embeddings["embedding"], name)
 

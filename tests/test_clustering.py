@@ -305,7 +305,7 @@ def test_coords_of_other_length(run, art):
     before = files_under(art)
     code, out, err = run("cluster", "-a", art, "--coords", art / "coords-short.npz")
     expected = (
-        f"error: {art / 'coords-short.npz'} has 50 rows but {art / 'embeddings.npz'} has 90: "
+        f"error: {art / 'coords-short.npz'} has 50 rows but {art / 'embeddings.npz'} has 90 rows: "
         "make the coordinates from the same embeddings with `fmtwist reduce`\n"
     )
     assert (code, out, err) == (1, "", expected)

@@ -37,7 +37,7 @@ from fmtwist_cli.artifacts.provenance import (
     recorded_input,
     versions,
 )
-from fmtwist_cli.artifacts.rows import check_rows, split_sizes
+from fmtwist_cli.artifacts.rows import check_rows, check_same_rows, split_sizes
 
 __all__ = [
     "ANSWER_KEY",
@@ -53,6 +53,7 @@ __all__ = [
     "atomic_path",
     "check_made_from",
     "check_rows",
+    "check_same_rows",
     "check_same_input",
     "check_writable",
     "describe",

@@ -17,6 +17,13 @@ def split_sizes(data: Artifact) -> dict[str, int]:
     return {s: int(data[f"y_{s}"].shape[0]) for s in SPLITS}
 
 
+def check_same_rows(a: Artifact, b: Artifact, noun: str, remedy: str) -> None:
+    """Refuse two artifacts read row by row against each other (a map and its embeddings, a clustering and its
+    embeddings) when their row counts differ. ``noun`` names ``a``'s rows ("points", "labels")."""
+    if a.rows() != b.rows():
+        raise ArtifactError(f"{a.path} has {a.rows()} {noun} but {b.path} has {b.rows()} rows: {remedy}")
+
+
 def check_rows(
     index: np.ndarray, split: np.ndarray, sizes: Mapping[str, int], where: str, of: str, remedy: str
 ) -> None:

@@ -29,11 +29,9 @@ def load_features(
         emb.path,
         "pass the embeddings it was made from (--embeddings), or run `fmtwist reduce` again",
     )
-    if coords.rows() != emb.rows():
-        raise FmtwistError(
-            f"{coords_path} has {coords.rows()} rows but {emb.path} has {emb.rows()}: "
-            "make the coordinates from the same embeddings with `fmtwist reduce`"
-        )
+    artifacts.check_same_rows(
+        coords, emb, "rows", "make the coordinates from the same embeddings with `fmtwist reduce`"
+    )
     same = np.array_equal(coords["index"], emb["index"]) and (
         "split" not in coords or np.array_equal(coords["split"], emb["split"])
     )

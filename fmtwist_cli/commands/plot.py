@@ -99,13 +99,11 @@ def _table_facts(title: str, rows: list[str], cols: list[str], table: np.ndarray
     return {"table_title": title, "table_rows": rows, "table_columns": cols, "table": table.tolist()}
 
 
-def _align_coords(coords: artifacts.Artifact, n_rows: int, other: str) -> None:
+def _align_coords(coords: artifacts.Artifact, other: artifacts.Artifact) -> None:
     """Coordinates are drawn against embeddings/clusters row by row."""
-    if coords.rows() != n_rows:
-        raise FmtwistError(
-            f"{coords.path} has {coords.rows()} points but {other} has {n_rows} rows: "
-            "pass the files made from the same embeddings, or run `fmtwist reduce` again"
-        )
+    artifacts.check_same_rows(
+        coords, other, "points", "pass the files made from the same embeddings, or run `fmtwist reduce` again"
+    )
 
 
 def _load_clusters(path: Path | None, folder: Path, emb: artifacts.Artifact | None = None) -> artifacts.Artifact:
@@ -179,7 +177,7 @@ def scatter(
         clu = _load_clusters(clusters, artifacts_dir)
         hint = "pass a map and a clustering of the same embeddings (--coords, --clusters)"
         artifacts.check_same_input(coords_art, clu, "embeddings", hint)
-        _align_coords(coords_art, clu.rows(), str(clu.path))
+        _align_coords(coords_art, clu)
         groups, what = clu["labels"], "cluster"
         source = images.clusters_name(clu)
         title, name = f"{method} map coloured by {source} cluster", f"scatter-{map_name}-{source}"
@@ -187,7 +185,7 @@ def scatter(
         emb = artifacts.load(embeddings or layout.embeddings, "embeddings")
         hint = "pass the embeddings it was made from (--embeddings), or run `fmtwist reduce` again"
         artifacts.check_made_from(coords_art, "embeddings", emb.path, hint)
-        _align_coords(coords_art, emb.rows(), str(emb.path))
+        _align_coords(coords_art, emb)
         if by is By.label:
             if "labels" not in emb:
                 raise FmtwistError(f"{emb.path} carries no mystery labels: use --by pred or --by cluster")
@@ -313,11 +311,7 @@ def confusion(
     labels = emb["labels"]
     if clusters is not None:
         clu = _load_clusters(clusters, artifacts_dir, emb)
-        if clu.rows() != emb.rows():
-            raise FmtwistError(
-                f"{clu.path} has {clu.rows()} labels but {emb.path} has {emb.rows()} rows: "
-                "pass the embeddings it was made from (--embeddings) or run `fmtwist cluster` again"
-            )
+        artifacts.check_same_rows(clu, emb, "labels", images.CLUSTERS_REMEDY)
         rows, cols, table = clustering.crosstab(labels, clu["labels"])
         source = images.clusters_name(clu)
         row_names = [f"class {r}" for r in rows]

@@ -158,7 +158,7 @@ def maps_section(ev: Evidence) -> Section:
 def clusters_section(ev: Evidence) -> Section:
     import numpy as np
 
-    from fmtwist_cli import clustering, plots
+    from fmtwist_cli import clustering, images, plots
 
     s = Section("Clusters")
     if not ev.clusterings:
@@ -193,7 +193,7 @@ def clusters_section(ev: Evidence) -> Section:
         sizes = ", ".join(f"{'noise' if g < 0 else g}: {n:,}" for g, n in clustering.sizes(c.artifact["labels"])[:12])
         fig = plots.confusion_figure(
             np.asarray(table["counts"]),
-            ["noise" if r < 0 else f"cluster {r}" for r in table["clusters"]],
+            [images.group_name(r, "cluster") for r in table["clusters"]],
             [f"class {k}" for k in table["classes"]],
             "cluster",
             "mystery class",

@@ -37,16 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
+from fmtwist_cli.explore import HEADLESS_CHROMIUM, HEADLESS_FLAGS
+
 FMTWIST = [sys.executable, "-m", "fmtwist_cli"]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1400, "height": 820}
 TARGETS = {"test": {"mb": 8, "first_frame_ms": 1500, "explore_s": 10}, "all": {"mb": 45, "fps": 30}}
 HOVER_TARGET_MS = 50
@@ -226,8 +219,8 @@ def main() -> int:
     parser.add_argument("--screenshot", type=Path, help="save a screenshot of the 10,000-point page here")
     parser.add_argument("--json", action="store_true", help="print the measurements as one JSON object")
     args = parser.parse_args()
-    if not Path(CHROMIUM).is_file():
-        print(f"skipped: {CHROMIUM} not installed (make setup installs it as root)", file=sys.stderr)
+    if not Path(HEADLESS_CHROMIUM).is_file():
+        print(f"skipped: {HEADLESS_CHROMIUM} not installed (make setup installs it as root)", file=sys.stderr)
         return 0
     from playwright.sync_api import sync_playwright
 
@@ -243,7 +236,7 @@ def main() -> int:
         }
     with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
         context = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=FLAGS, headless=True, viewport=VIEWPORT
+            profile, executable_path=HEADLESS_CHROMIUM, args=list(HEADLESS_FLAGS), headless=True, viewport=VIEWPORT
         )
         for split, folder in folders.items():
             shot = args.screenshot if split == "test" else None

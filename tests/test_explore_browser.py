@@ -16,17 +16,11 @@ from helpers import assert_not_blank, read_png, tiny_onnx, write_blob_puzzle
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.cli import main
+from fmtwist_cli.explore import HEADLESS_CHROMIUM, HEADLESS_FLAGS
 from fmtwist_cli.twist import CATEGORIES
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = Path(HEADLESS_CHROMIUM)
+FLAGS = list(HEADLESS_FLAGS)
 try:
     from playwright.sync_api import sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine

@@ -18,6 +18,17 @@ from fmtwist_cli.explore.inputs import Gathered, gather, load
 from fmtwist_cli.explore.page import Colouring, Points, colourings, render
 
 TITLE = "fmtwist explore"
+# How the benchmark and the browser tests start Debian's chromium: headless, and with no background traffic
+# (a closed network refuses it, noisily), so the page's own behaviour is all that is measured.
+HEADLESS_CHROMIUM = "/usr/bin/chromium"
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 __all__ = ["Colouring", "Gathered", "Points", "colourings", "gather", "load", "render", "write"]
 

@@ -104,7 +104,7 @@ class Layout:
     def newest_models(self, suffix: str = ".keras", labels: Labels | str = Labels.mystery) -> list[Path]:
         """Every model-*.SUFFIX with these labels, the newest first; files written in the same
         clock tick (copied together) by name."""
-        found = [p for p in sorted(self.root.glob(f"model-*{suffix}")) if parse_model_name(p)[1] is Labels(labels)]
+        found = [p for p in self.models(suffix) if parse_model_name(p)[1] is Labels(labels)]
         return sorted(found, key=lambda p: -p.stat().st_mtime_ns)  # stable: ties keep the name order
 
     def latest_model(self, suffix: str = ".keras", labels: Labels | str = Labels.mystery) -> Path | None:

@@ -65,8 +65,11 @@ class TrainConfig:
         self.schedule = recipe.schedule.value if self.schedule is None else self.schedule
         if self.steps_per_execution is None:
             # Keras runs PyTorch one step per call: the recipe's batching of steps applies elsewhere only
-            torch = (self.backend or backends.default_backend()) == backends.Backend.torch
-            self.steps_per_execution = 1 if torch else recipe.steps_per_execution
+            self.steps_per_execution = 1 if self.on_torch else recipe.steps_per_execution
+
+    @property
+    def on_torch(self) -> bool:
+        return (self.backend or backends.default_backend()) == backends.Backend.torch
 
     def check(self) -> None:
         if self.arch not in models.ARCHITECTURES:
@@ -89,7 +92,7 @@ class TrainConfig:
             )
         if self.steps_per_execution < 1:
             raise FmtwistError(f"--steps-per-execution must be at least 1 (got {self.steps_per_execution})")
-        if self.steps_per_execution > 1 and (self.backend or backends.default_backend()) == backends.Backend.torch:
+        if self.steps_per_execution > 1 and self.on_torch:
             raise FmtwistError(
                 "--steps-per-execution must be 1 with the torch backend (Keras runs PyTorch step by step)"
             )

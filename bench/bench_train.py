@@ -158,14 +158,7 @@ def plain_keras(data: training.TrainingData, config: training.TrainConfig, backe
         return backends.batches(images, targets, config.batch_size, backend, shuffle)
 
     model = models.build(config.arch, data.n_classes)
-    optimizer = keras.optimizers.get(config.optimizer)
-    rate = training.learning_rate(
-        config, -(-n_fit // config.batch_size), float(optimizer.get_config()["learning_rate"])
-    )
-    optimizer = type(optimizer).from_config({**optimizer.get_config(), "learning_rate": rate})
-    model.compile(
-        optimizer=optimizer, loss=config.loss, metrics=["accuracy"], steps_per_execution=config.steps_per_execution
-    )
+    training.compile_model(model, config, -(-n_fit // config.batch_size))  # fmtwist's optimizer, schedule and loss
     model.fit(
         **backends.fit_args(feed(x[:n_fit], y[:n_fit], shuffle=True)),
         validation_data=backends.validation_data(feed(x[n_fit:], y[n_fit:])),

@@ -92,7 +92,7 @@ def train(
     Example:
 
         fmtwist train                              # the notebook's own network
-        fmtwist train --arch fast                  # nearly as accurate, 4-7x faster
+        fmtwist train --arch fast                  # as accurate as custom, ~4x faster
         fmtwist train --arch default --summary     # the first network, layer table
         fmtwist train --labels original --seed 0   # reference classifier, repeatable
         fmtwist train --backend jax --device gpu   # JAX on the GPU (README: GPU)

@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fmtwist_cli import artifacts, embedding, export, layout, models, training
+from fmtwist_cli import artifacts, embedding, export, layout, modelfiles, models, trainingdata
 
 
 def timed(fns, repeat: int) -> list[list[float]]:
@@ -93,14 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         keras.utils.set_random_seed(0)
         keras_file = layout.Layout(tmp.name).model(args.arch)
         onnx_file = keras_file.with_suffix(".onnx")
-        training.save_model(models.build(args.arch, 5), keras_file)
+        modelfiles.save_model(models.build(args.arch, 5), keras_file)
         export.export(keras_file, onnx_file, data_path=None)
-    head = export.two_headed(training.load_model(keras_file), models.DEFAULT_LAYER)
+    head = export.two_headed(modelfiles.load_model(keras_file), models.DEFAULT_LAYER)
     info = embedding.describe(onnx_file, args.threads)
     images, described = images_for(args.data or layout.Layout(args.artifacts).data, args.images)
 
     def run_keras():
-        return head.predict(training.scale(images), batch_size=args.batch_size, verbose=0)
+        return head.predict(trainingdata.scale(images), batch_size=args.batch_size, verbose=0)
 
     def run_ort():
         return embedding.run(info, images, args.batch_size)
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     # warm up (graph tracing, arena allocation) and check both agree
     warm = images[:512]
     k_out, o_out = (
-        head.predict(training.scale(warm), batch_size=args.batch_size, verbose=0),
+        head.predict(trainingdata.scale(warm), batch_size=args.batch_size, verbose=0),
         embedding.run(info, warm, args.batch_size),
     )
     diff = max(

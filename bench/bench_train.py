@@ -45,7 +45,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fmtwist_cli import backends, layout, models, training
+from fmtwist_cli import backends, layout, models, training, trainingdata
 
 THRESHOLD = 0.93  # validation accuracy whose first epoch is timed
 
@@ -92,7 +92,7 @@ def first_reached(epochs: list[dict[str, Any]], threshold: float = THRESHOLD) ->
 
 
 def bench_arch(
-    data: training.TrainingData, arch: str, epochs: int | None, seed: int, limit: int | None
+    data: trainingdata.TrainingData, arch: str, epochs: int | None, seed: int, limit: int | None
 ) -> dict[str, Any]:
     config = training.TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit)
     load_before = load()
@@ -118,12 +118,14 @@ def bench_arch(
     }
 
 
-def bench_speed(data: training.TrainingData, archs: list[str], images: int, turns: int, seed: int) -> dict[str, Any]:
+def bench_speed(
+    data: trainingdata.TrainingData, archs: list[str], images: int, turns: int, seed: int
+) -> dict[str, Any]:
     """Images per second of each architecture's training step, the architectures taking turns over the same
     ``images`` training images (one pass each per turn, batch 128), so a change in the machine's load hits all
     alike; the median turn counts. Part 1 runs them one after another, under whatever load each one met."""
     keras = models.import_keras()
-    x, y = training.scale(data.x_train[:images]), np.eye(data.n_classes, dtype=np.float32)[data.y_train[:images]]
+    x, y = trainingdata.scale(data.x_train[:images]), np.eye(data.n_classes, dtype=np.float32)[data.y_train[:images]]
     built = {}
     for arch in archs:
         keras.utils.set_random_seed(seed)
@@ -145,14 +147,14 @@ def bench_speed(data: training.TrainingData, archs: list[str], images: int, turn
     }
 
 
-def plain_keras(data: training.TrainingData, config: training.TrainConfig, backend: backends.Backend) -> float:
+def plain_keras(data: trainingdata.TrainingData, config: training.TrainConfig, backend: backends.Backend) -> float:
     """The same network, settings and input batches through Keras alone (no
     callbacks, no progress); returns the test accuracy."""
     keras = models.import_keras()
     keras.utils.set_random_seed(config.seed)
     y, y_test = (np.eye(data.n_classes, dtype=np.float32)[labels] for labels in (data.y_train, data.y_test))
     n_fit = int(len(data.x_train) * (1 - config.validation_split))
-    x = training.scale(data.x_train)
+    x = trainingdata.scale(data.x_train)
 
     def feed(images: np.ndarray, targets: np.ndarray, shuffle: bool = False) -> Any:
         return backends.batches(images, targets, config.batch_size, backend, shuffle)
@@ -165,11 +167,11 @@ def plain_keras(data: training.TrainingData, config: training.TrainConfig, backe
         epochs=config.epochs,
         verbose=0,
     )
-    test = feed(training.scale(data.x_test), y_test)
+    test = feed(trainingdata.scale(data.x_test), y_test)
     return float(model.evaluate(**backends.fit_args(test, fitting=False), verbose=0, return_dict=True)["accuracy"])
 
 
-def fmtwist_train(data: training.TrainingData, config: training.TrainConfig, backend: backends.Backend) -> float:
+def fmtwist_train(data: trainingdata.TrainingData, config: training.TrainConfig, backend: backends.Backend) -> float:
     """What `fmtwist train` runs: the library call with the command's progress display."""
     from fmtwist_cli.commands.train import _fit
 
@@ -177,7 +179,7 @@ def fmtwist_train(data: training.TrainingData, config: training.TrainConfig, bac
 
 
 def bench_overhead(
-    data: training.TrainingData, arch: str, epochs: int, seed: int, repeat: int, backend: backends.Backend
+    data: trainingdata.TrainingData, arch: str, epochs: int, seed: int, repeat: int, backend: backends.Backend
 ) -> dict[str, Any]:
     config = training.TrainConfig(arch=arch, epochs=epochs, seed=seed)
     times: dict[str, list[float]] = {"fmtwist": [], "keras": []}
@@ -248,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     archs = [] if args.archs == "none" else args.archs.split(",")
     epochs_of = {k: int(v) for k, v in (item.split("=", 1) for item in args.epochs_of)}
 
-    data = training.load_training_data(data_file(args.artifacts))
+    data = trainingdata.load_training_data(data_file(args.artifacts))
     runtime = backends.activate(None, "auto")
     backends.seed_everything(args.seed, runtime.backend)  # both sides of part 2 run with the same kernels
     print(f"machine: {machine()}; {runtime.backend.value} on {runtime.device}; load {load()}", file=sys.stderr)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from fmtwist_cli import __version__, artifacts, backends, errors, layout, models, training
+from fmtwist_cli import __version__, artifacts, backends, errors, layout, modelfiles, models, trainingdata
 from fmtwist_cli.errors import ArtifactError, FmtwistError
 
 INPUT_NAME = "image"
@@ -244,7 +244,7 @@ def _export(model_file: Path, out: Path | None, layer: str, data_path: Path | No
 
     model_file = Path(model_file)
     out = Path(out) if out is not None else onnx_path_for(model_file)
-    model = training.load_model(model_file)
+    model = modelfiles.load_model(model_file)
     head = two_headed(model, layer, str(model_file))
     hist = _history_of(model_file)
     arch, labels = _model_identity(model, model_file, hist)
@@ -263,7 +263,7 @@ def _export(model_file: Path, out: Path | None, layer: str, data_path: Path | No
     except onnx.checker.ValidationError as exc:
         raise ArtifactError(f"the ONNX export of {model_file} fails onnx.checker: {str(exc).splitlines()[0]}") from None
     images, source = sample_images(data_path)
-    x = training.scale(images)
+    x = trainingdata.scale(images)
     keras_out = head.predict(backends.batches(x, None, 256, backends.Backend.tensorflow), verbose=0)
     serialized = proto.SerializeToString()
     with artifacts.atomic_path(out) as tmp:

@@ -22,8 +22,8 @@ import numpy as np
 
 from fmtwist_cli import __version__, artifacts, backends, layout, models
 from fmtwist_cli.errors import DataError, FmtwistError
-from fmtwist_cli.modelfiles import load_model, save_model, train_command, train_command_for  # noqa: F401 (re-exported)
-from fmtwist_cli.trainingdata import LABELS, TrainingData, load_training_data, scale  # noqa: F401 (re-exported)
+from fmtwist_cli.modelfiles import save_model
+from fmtwist_cli.trainingdata import LABELS, TrainingData, scale
 
 # Losses that take class indices; every other Keras loss gets one-hot targets.
 SPARSE_LOSSES = ("sparse_categorical_crossentropy",)

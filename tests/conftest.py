@@ -132,10 +132,10 @@ def trained(tmp_path_factory) -> Path:
     """A folder with data.npz, twist.json and, for `default` and `custom`,
     model-ARCH.keras, history-ARCH.json and model-ARCH.onnx (one epoch each).
     Read only: tests that write copy it first."""
-    from fmtwist_cli import export, training
+    from fmtwist_cli import export, training, trainingdata
 
     folder = write_learnable(tmp_path_factory.mktemp("trained"))
-    data = training.load_training_data(folder / "data.npz")
+    data = trainingdata.load_training_data(folder / "data.npz")
     for arch in ("default", "custom"):
         config = training.TrainConfig(arch=arch, epochs=1, batch_size=32, seed=0)
         training.save(training.train(data, config), folder)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import files_under, write_learnable
 
-from fmtwist_cli import artifacts, backends, embedding, export, training
+from fmtwist_cli import artifacts, backends, embedding, export, modelfiles, trainingdata
 from fmtwist_cli.errors import FmtwistError
 
 pytestmark = pytest.mark.slow
@@ -82,7 +82,9 @@ def test_each_backend_trains_exports_and_embeds_like_tensorflow(tmp_path, data_d
     # and onnxruntime's answers are TensorFlow's answers for the same .keras file
     images = artifacts.load(data, "data")["x_test"]
     backends.activate(backends.Backend.tensorflow)
-    keras_out = export.two_headed(training.load_model(model_a), "flatten").predict(training.scale(images), verbose=0)
+    keras_out = export.two_headed(modelfiles.load_model(model_a), "flatten").predict(
+        trainingdata.scale(images), verbose=0
+    )
     got = embedding.predict(onnx_file, images)
     assert np.abs(got["probs"] - keras_out["probs"]).max() <= export.TOLERANCE
     assert np.abs(got["embedding"] - keras_out["embedding"]).max() <= export.TOLERANCE

@@ -9,7 +9,7 @@ import pytest
 from conftest import files_under, write_learnable
 from helpers import tiny_onnx, usage_message
 
-from fmtwist_cli import artifacts, embedding, export, training
+from fmtwist_cli import artifacts, embedding, export, modelfiles, trainingdata
 from fmtwist_cli.errors import ArtifactError, DataError, FmtwistError
 
 pytestmark = pytest.mark.slow
@@ -30,8 +30,8 @@ def test_embed_accuracy_equals_keras_accuracy(run, work, trained, arch):
     assert code == 0, err
     report = json.loads(out)
     data = artifacts.load(trained / "data.npz", "data")
-    model = training.load_model(trained / f"model-{arch}.keras")
-    keras_pred = model.predict(training.scale(data["x_test"]), verbose=0).argmax(axis=1)
+    model = modelfiles.load_model(trained / f"model-{arch}.keras")
+    keras_pred = model.predict(trainingdata.scale(data["x_test"]), verbose=0).argmax(axis=1)
     keras_accuracy = float(np.mean(keras_pred == data["y_test"]))
     assert report["accuracy"] == keras_accuracy
     saved = artifacts.load(work / "embeddings.npz", "embeddings")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import files_under
 
-from fmtwist_cli import artifacts, embedding, export, training
+from fmtwist_cli import artifacts, embedding, export, modelfiles, trainingdata
 from fmtwist_cli.errors import ArtifactError
 
 pytestmark = pytest.mark.slow
@@ -30,8 +30,8 @@ def work(tmp_path, trained):
 @pytest.mark.parametrize("arch, dim", [("default", 6_272), ("custom", 2_304)])
 def test_onnx_matches_keras(trained, arch, dim):
     images = artifacts.load(trained / "data.npz", "data")["x_test"]
-    head = export.two_headed(training.load_model(trained / f"model-{arch}.keras"), "flatten")
-    want = head.predict(training.scale(images), verbose=0)
+    head = export.two_headed(modelfiles.load_model(trained / f"model-{arch}.keras"), "flatten")
+    want = head.predict(trainingdata.scale(images), verbose=0)
     got = embedding.predict(trained / f"model-{arch}.onnx", images, batch_size=64)
     assert got["embedding"].shape == (len(images), dim) and got["embedding"].dtype == np.float32
     assert got["probs"].shape == (len(images), 5) and got["probs"].dtype == np.float32

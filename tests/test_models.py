@@ -121,10 +121,10 @@ def test_fast_reference_classifier_exports_to_a_float32_onnx_within_tolerance(tm
     ONNX file holds float32 only and matches Keras within export.TOLERANCE."""
     import onnx
 
-    from fmtwist_cli import embedding, export, training
+    from fmtwist_cli import embedding, export, modelfiles, training, trainingdata
 
     folder = write_learnable(tmp_path)
-    data = training.load_training_data(folder / "data.npz", "original")
+    data = trainingdata.load_training_data(folder / "data.npz", "original")
     config = training.TrainConfig(arch="fast", labels="original", epochs=2, seed=0)
     assert (config.schedule, config.learning_rate) == ("cosine", 3e-3)  # the recipe, not the notebook's
     result = training.train(data, config)
@@ -139,7 +139,7 @@ def test_fast_reference_classifier_exports_to_a_float32_onnx_within_tolerance(tm
     assert float32 in weights and not weights & {T.BFLOAT16, T.FLOAT16, T.DOUBLE}
     assert all(v.type.tensor_type.elem_type == float32 for v in [*proto.graph.input, *proto.graph.output])
     images = data.x_test[:64]
-    want = export.two_headed(training.load_model(mpath), "flatten").predict(training.scale(images), verbose=0)
+    want = export.two_headed(modelfiles.load_model(mpath), "flatten").predict(trainingdata.scale(images), verbose=0)
     got = embedding.predict(exported.path, images, batch_size=32)
     assert got["probs"].shape == (64, 10) and got["embedding"].shape == (64, 1_152)
     assert np.abs(got["probs"] - want["probs"]).max() <= export.TOLERANCE

@@ -265,7 +265,7 @@ def test_onnx_loaders_on_any_bytes(tmp_path):
 
 @pytest.mark.slow
 def test_keras_loader_on_any_bytes(tmp_path, trained):
-    from fmtwist_cli import training
+    from fmtwist_cli import modelfiles
 
     original = (trained / "model-default.keras").read_bytes()
     path = tmp_path / "model-default.keras"
@@ -274,7 +274,7 @@ def test_keras_loader_on_any_bytes(tmp_path, trained):
     @given(content=any_bytes(original))
     def check(content):
         path.write_bytes(content)
-        expect_clean(training.load_model, path)
+        expect_clean(modelfiles.load_model, path)
         expect_clean(artifacts.describe, path)
 
     check()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import files_under, write_learnable
 
-from fmtwist_cli import __version__, artifacts, export, training
+from fmtwist_cli import __version__, artifacts, export, modelfiles
 from fmtwist_cli.errors import ArtifactError
 
 
@@ -161,8 +161,8 @@ def test_training_and_export_record_data_model_and_seed(trained):
 
 
 def test_a_saved_keras_model_and_its_export_are_the_same_bytes_every_time(trained, tmp_path):
-    model = training.load_model(trained / "model-default.keras")
-    a, b = training.save_model(model, tmp_path / "a.keras"), training.save_model(model, tmp_path / "b.keras")
+    model = modelfiles.load_model(trained / "model-default.keras")
+    a, b = modelfiles.save_model(model, tmp_path / "a.keras"), modelfiles.save_model(model, tmp_path / "b.keras")
     assert sha(a) == sha(b)
     shutil.copy(trained / "model-default.keras", tmp_path / "model-default.keras")
     first = export.export(tmp_path / "model-default.keras", out=tmp_path / "one.onnx").path

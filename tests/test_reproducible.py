@@ -59,9 +59,9 @@ def same_json(a: Path, b: Path) -> None:
 
 
 def same_keras(a: Path, b: Path) -> None:
-    from fmtwist_cli import training
+    from fmtwist_cli import modelfiles
 
-    wa, wb = training.load_model(a).get_weights(), training.load_model(b).get_weights()
+    wa, wb = modelfiles.load_model(a).get_weights(), modelfiles.load_model(b).get_weights()
     assert len(wa) == len(wb) and all(np.array_equal(u, v) for u, v in zip(wa, wb))
 
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import files_under, learnable_arrays, write_idx_folder, write_learnable
 from helpers import usage_message, write_csv_folder
 
-from fmtwist_cli import artifacts, models, training
+from fmtwist_cli import artifacts, modelfiles, models, training, trainingdata
 from fmtwist_cli.errors import ArtifactError, FmtwistError
 
 pytestmark = pytest.mark.slow
@@ -27,7 +27,7 @@ def test_defaults_are_the_notebooks_settings():
 
 
 def test_same_seed_same_weights_other_seed_other_weights(data_dir):
-    data = training.load_training_data(data_dir / "data.npz")
+    data = trainingdata.load_training_data(data_dir / "data.npz")
 
     def weights(seed):
         config = training.TrainConfig(arch="default", epochs=1, batch_size=64, seed=seed, limit=200)
@@ -39,7 +39,7 @@ def test_same_seed_same_weights_other_seed_other_weights(data_dir):
 
 
 def test_progress_events_and_history(data_dir):
-    data = training.load_training_data(data_dir / "data.npz")
+    data = trainingdata.load_training_data(data_dir / "data.npz")
     events = []
     config = training.TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=1)
     result = training.train(data, config, events.append)
@@ -64,7 +64,7 @@ def test_progress_reads_the_metrics_every_few_steps(data_dir, monkeypatch):
     """Every batch moves the bar; only every METRICS_EVERY-th step (and the
     epoch's end) carries the metrics, whose reading waits for the device."""
     monkeypatch.setattr(training, "METRICS_EVERY", 4)
-    data = training.load_training_data(data_dir / "data.npz")
+    data = trainingdata.load_training_data(data_dir / "data.npz")
     events = []
     config = training.TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=1)
     training.train(data, config, events.append)
@@ -75,7 +75,7 @@ def test_progress_reads_the_metrics_every_few_steps(data_dir, monkeypatch):
 
 
 def test_steps_per_execution_same_weights_one_event_per_execution(data_dir):
-    data = training.load_training_data(data_dir / "data.npz")
+    data = trainingdata.load_training_data(data_dir / "data.npz")
 
     def run(spe):
         events = []
@@ -128,7 +128,7 @@ def test_train_command_writes_model_and_history(run, data_dir):
     assert hist["params"]["batch_size"] == 64 and hist["params"]["epochs"] == 1 and hist["params"]["seed"] == 0
     assert report["test"] == hist["test"]
     assert "Epoch 1/1  loss" in err and "val_acc" in err
-    model = training.load_model(data_dir / "model-default.keras")
+    model = modelfiles.load_model(data_dir / "model-default.keras")
     assert model.count_params() == 40_933
 
 
@@ -146,14 +146,14 @@ def test_original_labels_from_answer_key(run, data_dir):
     assert code == 0, err
     hist = artifacts.load_history(data_dir / "history-default-original.json")
     assert hist["labels"] == "original" and hist["n_classes"] == 10
-    assert training.load_model(data_dir / "model-default-original.keras").outputs[0].shape[-1] == 10
+    assert modelfiles.load_model(data_dir / "model-default-original.keras").outputs[0].shape[-1] == 10
     assert not (data_dir / "model-default.keras").exists()
 
 
 def test_original_labels_from_source(run, tmp_path):
     arrays = learnable_arrays(200, 50)
     write_idx_folder(tmp_path / "idx", arrays)
-    data = training.load_training_data(tmp_path / "absent.npz", "original", source=tmp_path / "idx")
+    data = trainingdata.load_training_data(tmp_path / "absent.npz", "original", source=tmp_path / "idx")
     assert data.n_classes == 10 and np.array_equal(data.y_test, arrays["y_test"])
 
 
@@ -161,7 +161,7 @@ def test_source_is_only_for_original_labels(tmp_path):
     with pytest.raises(
         FmtwistError, match=r"^--source is for --labels original \(mystery labels come from data\.npz\)$"
     ):
-        training.load_training_data(tmp_path / "data.npz", "mystery", source=tmp_path)
+        trainingdata.load_training_data(tmp_path / "data.npz", "mystery", source=tmp_path)
 
 
 def test_answer_key_named_but_missing(run, data_dir):
@@ -207,7 +207,9 @@ def test_answer_key_of_other_data_is_refused(tmp_path):
     write_learnable(tmp_path / "a")
     write_learnable(tmp_path / "b", n_train=50)
     with pytest.raises(ArtifactError, match="does not belong to"):
-        training.load_training_data(tmp_path / "a" / "data.npz", "original", answer_key=tmp_path / "b" / "twist.json")
+        trainingdata.load_training_data(
+            tmp_path / "a" / "data.npz", "original", answer_key=tmp_path / "b" / "twist.json"
+        )
 
 
 @pytest.mark.parametrize(
@@ -265,17 +267,17 @@ def test_load_model_errors(tmp_path):
         ArtifactError,
         match=r"^Keras model not found: .*model-default\.keras \(run `fmtwist train --arch default` first\)$",
     ):
-        training.load_model(tmp_path / "model-default.keras")
+        modelfiles.load_model(tmp_path / "model-default.keras")
     with pytest.raises(ArtifactError, match=r"run `fmtwist train --arch custom --labels original` first"):
-        training.load_model(tmp_path / "model-custom-original.keras")
+        modelfiles.load_model(tmp_path / "model-custom-original.keras")
     bad = tmp_path / "model-custom.keras"
     bad.write_text("not a zip")
     with pytest.raises(ArtifactError, match=r"model-custom\.keras is not a valid Keras model \("):
-        training.load_model(bad)
+        modelfiles.load_model(bad)
 
 
 def test_sparse_loss_trains_on_indices(data_dir):
-    data = training.load_training_data(data_dir / "data.npz")
+    data = trainingdata.load_training_data(data_dir / "data.npz")
     config = training.TrainConfig(arch="default", loss="sparse_categorical_crossentropy", epochs=1, limit=100, seed=0)
     assert training.train(data, config).history["params"]["loss"] == "sparse_categorical_crossentropy"
 
@@ -287,8 +289,8 @@ def test_limit_below_two_is_refused():
 
 def test_names_of_files():
     assert (
-        training.train_command_for(Path("a/model-custom-original.keras"))
+        modelfiles.train_command_for(Path("a/model-custom-original.keras"))
         == "fmtwist train --arch custom --labels original"
     )
-    assert training.train_command_for(Path("a/model-mine.keras")) == "fmtwist train --arch custom"
+    assert modelfiles.train_command_for(Path("a/model-mine.keras")) == "fmtwist train --arch custom"
     assert models.DEFAULT_ARCH == "custom"

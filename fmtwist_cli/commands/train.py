@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
-from fmtwist_cli import artifacts, backends, layout, models, training
+from fmtwist_cli import artifacts, backends, layout, models, training, trainingdata
 from fmtwist_cli.commands import _ui
 from fmtwist_cli.commands._options import ArtifactsDir, JsonOpt, SeedOpt
 from fmtwist_cli.layout import Labels
@@ -118,7 +118,7 @@ def train(
     # before minutes of training, not after
     files = layout.Layout(artifacts_dir)
     artifacts.check_writable(files.model(arch_name, labels), files.history(arch_name, labels))
-    dataset = training.load_training_data(data or files.data, labels.value, answer_key, source)
+    dataset = trainingdata.load_training_data(data or files.data, labels.value, answer_key, source)
     backends.activate(config.backend, config.device)  # before --summary builds a model
     if summary:
         _show_summary(config, dataset.n_classes, as_json)
@@ -169,7 +169,7 @@ def _show_summary(config: training.TrainConfig, n_classes: int, as_json: bool) -
     )
 
 
-def _fit(dataset: training.TrainingData, config: training.TrainConfig) -> training.TrainResult:
+def _fit(dataset: trainingdata.TrainingData, config: training.TrainConfig) -> training.TrainResult:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     console = _ui.err()

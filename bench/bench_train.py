@@ -152,7 +152,7 @@ def plain_keras(data: trainingdata.TrainingData, config: training.TrainConfig, b
     callbacks, no progress); returns the test accuracy."""
     keras = models.import_keras()
     keras.utils.set_random_seed(config.seed)
-    y, y_test = (np.eye(data.n_classes, dtype=np.float32)[labels] for labels in (data.y_train, data.y_test))
+    y, y_test = (training._targets(labels, data.n_classes, config.loss) for labels in (data.y_train, data.y_test))
     n_fit = int(len(data.x_train) * (1 - config.validation_split))
     x = trainingdata.scale(data.x_train)
 

@@ -52,7 +52,8 @@ def test_readme_names_the_two_commands():
 
 
 def _demo_commands(tmp_path, *variables):
-    """The fmtwist commands `make pipeline` would run into an empty folder (a dry run: nothing is made)."""
+    """The fmtwist commands `make pipeline` would run into an empty folder (a dry run: nothing is made), each with
+    its words one space apart (an empty variable leaves two)."""
     root = Path(__file__).parent.parent
     out = subprocess.run(
         ["make", "-n", "-C", str(root), "pipeline", f"ART={tmp_path}", "FMTWIST=fmtwist", *variables],
@@ -60,7 +61,11 @@ def _demo_commands(tmp_path, *variables):
         capture_output=True,
         text=True,
     ).stdout
-    return [line for line in out.splitlines() if line.startswith("fmtwist ")]
+    return [" ".join(line.split()) for line in out.splitlines() if line.startswith("fmtwist ")]
+
+
+def _maps(commands):
+    return [c.split("--method ")[1].split()[0] for c in commands if c.startswith("fmtwist reduce")]
 
 
 @pytest.mark.skipif(not shutil.which("make"), reason="no make")
@@ -68,8 +73,7 @@ def test_demo_runs_what_the_readme_says(tmp_path):
     commands = _demo_commands(tmp_path)
     assert "fmtwist train --arch fast --epochs 8 --seed 0" in commands
     assert "fmtwist train --arch default --labels original --epochs 2 --seed 0" in commands
-    maps = [c.split("--method ")[1].split()[0] for c in commands if c.startswith("fmtwist reduce")]
-    assert maps == ["tsne", "pca"]
+    assert _maps(commands) == ["tsne", "pca"]
     readme = " ".join(README.split())
     for variables in ("(`ARCH=fast EPOCHS=8`", "(`REF_ARCH=default REF_EPOCHS=2`", '(`MAPS="tsne pca"`)'):
         assert variables in readme
@@ -80,10 +84,6 @@ def test_demo_variables(tmp_path):
     notebook = _demo_commands(tmp_path, "ARCH=custom", "EPOCHS=15")
     assert "fmtwist train --arch custom --epochs 15 --seed 0" in notebook
     full = _demo_commands(tmp_path, "EPOCHS=", "REF_EPOCHS=", "MAPS=tsne umap pca")
-    assert "fmtwist train --arch fast --seed 0" in [" ".join(c.split()) for c in full]
-    assert "fmtwist train --arch default --labels original --seed 0" in [" ".join(c.split()) for c in full]
-    assert [c.split("--method ")[1].split()[0] for c in full if c.startswith("fmtwist reduce")] == [
-        "tsne",
-        "umap",
-        "pca",
-    ]
+    assert "fmtwist train --arch fast --seed 0" in full
+    assert "fmtwist train --arch default --labels original --seed 0" in full
+    assert _maps(full) == ["tsne", "umap", "pca"]

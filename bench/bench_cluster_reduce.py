@@ -42,7 +42,9 @@ def log(text: str) -> None:
 
 
 def bench_tsne(path: Path, seed: int) -> dict:
-    from fmtwist_cli import artifacts, clustering, projection
+    from fmtwist_cli import artifacts
+    from fmtwist_cli.groups import clustering
+    from fmtwist_cli.maps import projection
 
     x = clustering.prepare_features(artifacts.load(path, "embeddings")["embedding"])
     out = {"rows": int(x.shape[0]), "dims": int(x.shape[1])}

@@ -3,7 +3,7 @@
 One run, one model, the same images: both sides start from uint8 pixels,
 scale them, and compute the embedding and the class probabilities (Keras
 through the two-headed model that ``export`` converts, onnxruntime through
-``fmtwist_cli.embedding.predict``). Each side is warmed up once, then timed
+``fmtwist_cli.encode.embedding.predict``). Each side is warmed up once, then timed
 ``--repeat`` times, the two sides taking turns; the table shows the median.
 
     python bench/bench_embed.py                          # artifacts/model-custom.{keras,onnx}, 10,000 test images
@@ -29,7 +29,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fmtwist_cli import artifacts, embedding, export, layout, modelfiles, models, trainingdata
+from fmtwist_cli import artifacts
+from fmtwist_cli.artifacts import layout
+from fmtwist_cli.encode import embedding
+from fmtwist_cli.network import export, modelfiles, models, trainingdata
 
 
 def timed(fns, repeat: int) -> list[list[float]]:

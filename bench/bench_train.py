@@ -1,7 +1,7 @@
 """Training speed and accuracy of every architecture, and fmtwist's own cost.
 
 Part 1, in one run on the same data: each architecture trained with its own
-recipe (``models.recipe``) through ``fmtwist_cli.training.train``, the call
+recipe (``models.recipe``) through ``fmtwist_cli.network.training.train``, the call
 ``fmtwist train`` makes: seconds per epoch, total time, test accuracy, and the
 time at which validation accuracy first reached 0.93 (at an epoch's end). The
 last column puts each full schedule against the custom network's: with
@@ -45,7 +45,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fmtwist_cli import backends, layout, models, training, trainingdata
+from fmtwist_cli.artifacts import layout
+from fmtwist_cli.network import backends, models, training, trainingdata
 
 THRESHOLD = 0.93  # validation accuracy whose first epoch is timed
 
@@ -72,7 +73,7 @@ def data_file(artifacts: Path) -> Path:
     path = layout.Layout(artifacts).data
     if path.is_file():
         return path
-    from fmtwist_cli.cli import main
+    from fmtwist_cli.cli.app import main
 
     folder = Path(tempfile.mkdtemp(prefix="bench-train-"))
     print(f"note: no {path}; preparing the default twist in {folder}", file=sys.stderr)
@@ -173,7 +174,7 @@ def plain_keras(data: trainingdata.TrainingData, config: training.TrainConfig, b
 
 def fmtwist_train(data: trainingdata.TrainingData, config: training.TrainConfig, backend: backends.Backend) -> float:
     """What `fmtwist train` runs: the library call with the command's progress display."""
-    from fmtwist_cli.commands.train import _fit
+    from fmtwist_cli.cli.train import _fit
 
     return float(_fit(data, config).history["test"]["accuracy"])
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmtwist_cli import sources
-from fmtwist_cli.cli import main
+from fmtwist_cli.cli.app import main
+from fmtwist_cli.data import sources
 
 REAL_DATA = sources.DEBIAN_DIR if sources.has_idx(sources.DEBIAN_DIR) else None
 needs_real_data = pytest.mark.skipif(
@@ -116,7 +116,7 @@ def learnable_arrays(n_train: int = 400, n_test: int = 200, seed: int = 0) -> di
 
 def write_learnable(folder: Path, **kwargs) -> Path:
     """data.npz (the notebook's twist) and twist.json in ``folder``."""
-    from fmtwist_cli import dataset, twist
+    from fmtwist_cli.data import dataset, twist
 
     arrays = learnable_arrays(**kwargs)
     raw = sources.RawData(
@@ -132,7 +132,7 @@ def trained(tmp_path_factory) -> Path:
     """A folder with data.npz, twist.json and, for `default` and `custom`,
     model-ARCH.keras, history-ARCH.json and model-ARCH.onnx (one epoch each).
     Read only: tests that write copy it first."""
-    from fmtwist_cli import export, training, trainingdata
+    from fmtwist_cli.network import export, training, trainingdata
 
     folder = write_learnable(tmp_path_factory.mktemp("trained"))
     data = trainingdata.load_training_data(folder / "data.npz")

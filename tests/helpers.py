@@ -140,7 +140,7 @@ def write_blob_puzzle(folder: Path, per_category: int = 30, seed: int = 0) -> Pa
     test image in shuffled order, with a map (coords-tsne.npz) where category j is a round blob at
     (12 * (j % 5), 12 * (j // 5)), two clusterings (kmeans: the mystery classes; dbscan: the same with five
     rows as noise) and predictions wrong on every 7th row."""
-    from fmtwist_cli import dataset, sources, twist
+    from fmtwist_cli.data import dataset, sources, twist
 
     rng = np.random.default_rng(seed)
     cat_test, cat_train = np.repeat(np.arange(10), per_category), np.repeat(np.arange(10), 3)

@@ -115,7 +115,7 @@ def test_answer_key_must_be_one(tmp_path):
 
 
 def test_answer_key_from_the_twist_round_trips(tmp_path):
-    from fmtwist_cli import twist
+    from fmtwist_cli.data import twist
 
     originals = {"train": np.array([9, 0, 3]), "test": np.array([7])}
     key = twist.parse_twist("seed").answer_key(originals)

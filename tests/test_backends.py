@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 from conftest import files_under, write_learnable
 
-from fmtwist_cli import artifacts, backends, embedding, export, modelfiles, trainingdata
+from fmtwist_cli import artifacts
+from fmtwist_cli.encode import embedding
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.network import backends, export, modelfiles, trainingdata
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +25,8 @@ TRAIN = ["train", "--arch", "default", "--epochs", "1", "--limit", "240", "--bat
 # for JAX and PyTorch through export's own TensorFlow subprocess.
 CHILD = """
 import json, sys
-from fmtwist_cli import export
-from fmtwist_cli.cli import main
+from fmtwist_cli.network import export
+from fmtwist_cli.cli.app import main
 args, folders, data = json.loads(sys.argv[1])
 codes = [main([*args, "-a", folder]) for folder in folders]
 tensorflow_loaded = "tensorflow" in sys.modules

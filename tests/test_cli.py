@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import write_embeddings
 
-from fmtwist_cli import clustering
-from fmtwist_cli.cli import main
+from fmtwist_cli.cli.app import main
+from fmtwist_cli.groups import clustering
 
 INTERNAL = "error: internal error: RuntimeError: the solver broke here (set FMTWIST_DEBUG=1 for the traceback)\n"
 
@@ -46,7 +46,7 @@ def test_an_unforeseen_exception_in_a_real_process(tmp_path):
         "def broken(*a, **k):\n"
         "    raise RuntimeError('the solver broke\\n  here')\n"
         "clustering.run = broken\n"
-        "from fmtwist_cli.cli import main\n"
+        "from fmtwist_cli.cli.app import main\n"
         f"sys.exit(main(['cluster', '-a', {str(tmp_path)!r}, '--k', '2']))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "FMTWIST_DEBUG"}

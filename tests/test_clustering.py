@@ -12,8 +12,9 @@ import pytest
 from conftest import files_under
 from helpers import usage_message, write_embeddings
 
-from fmtwist_cli import artifacts, clustering
+from fmtwist_cli import artifacts
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.groups import clustering
 
 # --------------------------------------------------------------------------
 # metrics

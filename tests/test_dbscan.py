@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fmtwist_cli import dbscan
+from fmtwist_cli.groups import dbscan
 
 
 def test_kdistances_match_brute_force():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fmtwist_cli.cli import app
+from fmtwist_cli.cli.app import app
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 GROUPS = {group.name or group.typer_instance.info.name: group.typer_instance for group in app.registered_groups}
@@ -38,7 +38,7 @@ def test_help_lists_every_command(run):
 def test_help_imports_nothing_heavy():
     code = (
         "import sys\n"
-        "from fmtwist_cli.cli import main\n"
+        "from fmtwist_cli.cli.app import main\n"
         "rc = main(['--help'])\n"
         "heavy = [m for m in ('tensorflow', 'keras', 'tf2onnx', 'onnxruntime', "
         "'umap', 'matplotlib', 'sklearn', 'numba') if m in sys.modules]\n"

@@ -9,8 +9,10 @@ import pytest
 from conftest import files_under, write_learnable
 from helpers import tiny_onnx, usage_message
 
-from fmtwist_cli import artifacts, embedding, export, modelfiles, trainingdata
+from fmtwist_cli import artifacts
+from fmtwist_cli.encode import embedding
 from fmtwist_cli.errors import ArtifactError, DataError, FmtwistError
+from fmtwist_cli.network import export, modelfiles, trainingdata
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +109,7 @@ def test_predict_rejects_images_of_the_wrong_kind(trained):
 def test_embed_never_imports_tensorflow(trained, tmp_path):
     code = (
         "import sys\n"
-        "from fmtwist_cli.cli import main\n"
+        "from fmtwist_cli.cli.app import main\n"
         f"rc = main(['embed', '--model', {str(trained / 'model-default.onnx')!r}, "
         f"'--data', {str(trained / 'data.npz')!r}, '-a', {str(tmp_path)!r}])\n"
         "heavy = [m for m in ('tensorflow', 'keras', 'tf2onnx') if m in sys.modules]\n"

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 from helpers import tiny_onnx, write_blob_puzzle
 
-from fmtwist_cli import artifacts, guess
+from fmtwist_cli import artifacts
+from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.explore import page
-from fmtwist_cli.twist import CATEGORIES
+from fmtwist_cli.puzzle import guess
 
 NUMPY_TYPES = {"f32": "<f4", "u8": "u1", "u16": "<u2", "i32": "<i4"}
 
@@ -105,7 +106,7 @@ def test_reference_classifier_names_each_point(blob, run):
     assert json.loads(out)["reference"] == str(ref)
     assert f"running the reference classifier {ref.name} on 330 images" in err
     meta, arrays, images = read_page(blob / "explore.html")
-    from fmtwist_cli.embedding import predict
+    from fmtwist_cli.encode.embedding import predict
 
     probs = predict(ref, images)["probs"]
     assert groups_as_names(meta, arrays, "reference") == [CATEGORIES[j] for j in probs.argmax(axis=1)]

@@ -15,9 +15,9 @@ import pytest
 from helpers import assert_not_blank, read_png, tiny_onnx, write_blob_puzzle
 
 from fmtwist_cli import artifacts
-from fmtwist_cli.cli import main
+from fmtwist_cli.cli.app import main
+from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.explore import HEADLESS_CHROMIUM, HEADLESS_FLAGS
-from fmtwist_cli.twist import CATEGORIES
 
 CHROMIUM = Path(HEADLESS_CHROMIUM)
 FLAGS = list(HEADLESS_FLAGS)

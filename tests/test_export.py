@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from conftest import files_under
 
-from fmtwist_cli import artifacts, embedding, export, modelfiles, trainingdata
+from fmtwist_cli import artifacts
+from fmtwist_cli.encode import embedding
 from fmtwist_cli.errors import ArtifactError
+from fmtwist_cli.network import export, modelfiles, trainingdata
 
 pytestmark = pytest.mark.slow
 

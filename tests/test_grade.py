@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from conftest import write_learnable
 
-from fmtwist_cli import twist
-from fmtwist_cli.twist import CATEGORIES
+from fmtwist_cli.data import twist
+from fmtwist_cli.data.twist import CATEGORIES
 
 TRUTH = {CATEGORIES[j]: c for j, c in enumerate(twist.SEED_MAPPING)}
 

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from conftest import needs_real_data
 
-from fmtwist_cli import guess, twist
+from fmtwist_cli.data import twist
+from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.twist import CATEGORIES
+from fmtwist_cli.puzzle import guess
 
 TWISTS = [twist.Twist("seed", twist.SEED_MAPPING)] + [twist.random_twist(s) for s in (1, 2, 3, 4)]
 
@@ -138,7 +139,7 @@ def test_merge_map_on_real_images_and_several_twists():
     from sklearn.decomposition import PCA
     from sklearn.linear_model import LogisticRegression
 
-    from fmtwist_cli import sources
+    from fmtwist_cli.data import sources
 
     real = sources.load_source(None)
     x_train = real.x_train[:5000].reshape(-1, 784) / 255.0

@@ -10,8 +10,9 @@ import pytest
 from conftest import files_under
 from helpers import assert_not_blank, read_png
 
-from fmtwist_cli import artifacts, images, terminal
+from fmtwist_cli import artifacts
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.views import images, terminal
 
 ESC = "\x1b"
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fmtwist_cli import artifacts, layout
-from fmtwist_cli.layout import Labels, Layout
+from fmtwist_cli import artifacts
+from fmtwist_cli.artifacts import layout
+from fmtwist_cli.artifacts.layout import Labels, Layout
 
 
 def touch(path: Path, mtime: int) -> Path:

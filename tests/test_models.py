@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from conftest import write_learnable
 
-from fmtwist_cli import models
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.network import models
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,8 @@ def test_fast_reference_classifier_exports_to_a_float32_onnx_within_tolerance(tm
     ONNX file holds float32 only and matches Keras within export.TOLERANCE."""
     import onnx
 
-    from fmtwist_cli import embedding, export, modelfiles, training, trainingdata
+    from fmtwist_cli.encode import embedding
+    from fmtwist_cli.network import export, modelfiles, training, trainingdata
 
     folder = write_learnable(tmp_path)
     data = trainingdata.load_training_data(folder / "data.npz", "original")

@@ -11,8 +11,10 @@ import pytest
 from conftest import files_under
 from helpers import assert_not_blank, read_png, usage_message
 
-from fmtwist_cli import artifacts, clustering, dbscan, plots
+from fmtwist_cli import artifacts
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.groups import clustering, dbscan
+from fmtwist_cli.views import plots
 
 
 def legend_texts(fig) -> list[str]:

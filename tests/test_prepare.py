@@ -8,7 +8,8 @@ import pytest
 from conftest import files_under, needs_real_data, tiny_arrays, write_idx_folder
 from helpers import write_csv_folder
 
-from fmtwist_cli import artifacts, twist
+from fmtwist_cli import artifacts
+from fmtwist_cli.data import twist
 
 
 def test_prepare_idx_writes_data_and_key(run, idx_dir, tmp_path, tiny):

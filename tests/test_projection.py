@@ -13,8 +13,9 @@ import pytest
 from conftest import files_under
 from helpers import usage_message, write_embeddings
 
-from fmtwist_cli import artifacts, projection
+from fmtwist_cli import artifacts
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.maps import projection
 
 
 def blobs(n_per: int = 40, dims: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +112,7 @@ UMAP_RUN = textwrap.dedent(
     """
     import json, sys, numpy as np
     from numba.core import event
-    from fmtwist_cli import projection
+    from fmtwist_cli.maps import projection
     x = np.random.default_rng(0).normal(size=(60, 5)).astype(np.float32)
     with event.install_recorder("numba:compile") as rec:
         projection.umap(x, seed=0)

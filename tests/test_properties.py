@@ -21,8 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from fmtwist_cli import artifacts, embedding, plots, sources, twist
+from fmtwist_cli import artifacts
+from fmtwist_cli.data import sources, twist
+from fmtwist_cli.encode import embedding
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.views import plots
 
 SETTINGS = settings(
     max_examples=60,
@@ -265,7 +268,7 @@ def test_onnx_loaders_on_any_bytes(tmp_path):
 
 @pytest.mark.slow
 def test_keras_loader_on_any_bytes(tmp_path, trained):
-    from fmtwist_cli import modelfiles
+    from fmtwist_cli.network import modelfiles
 
     original = (trained / "model-default.keras").read_bytes()
     path = tmp_path / "model-default.keras"

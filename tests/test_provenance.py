@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from conftest import files_under, write_learnable
 
-from fmtwist_cli import __version__, artifacts, export, modelfiles
+from fmtwist_cli import __version__, artifacts
 from fmtwist_cli.errors import ArtifactError
+from fmtwist_cli.network import export, modelfiles
 
 
 def sha(path: Path) -> str:

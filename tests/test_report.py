@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmtwist_cli import artifacts, dataset, report, sources, twist
-from fmtwist_cli.cli import main
-from fmtwist_cli.twist import CATEGORIES
+from fmtwist_cli import artifacts, report
+from fmtwist_cli.cli.app import main
+from fmtwist_cli.data import dataset, sources, twist
+from fmtwist_cli.data.twist import CATEGORIES
 
 PER_CATEGORY = 60
 

@@ -59,7 +59,7 @@ def same_json(a: Path, b: Path) -> None:
 
 
 def same_keras(a: Path, b: Path) -> None:
-    from fmtwist_cli import modelfiles
+    from fmtwist_cli.network import modelfiles
 
     wa, wb = modelfiles.load_model(a).get_weights(), modelfiles.load_model(b).get_weights()
     assert len(wa) == len(wb) and all(np.array_equal(u, v) for u, v in zip(wa, wb))
@@ -102,7 +102,7 @@ STEPS = [
 ]
 DRIVER = """
 import json, sys
-from fmtwist_cli.cli import main
+from fmtwist_cli.cli.app import main
 for step in json.loads(sys.argv[1]):
     assert main(step) == 0, step
 """
@@ -112,7 +112,7 @@ for step in json.loads(sys.argv[1]):
 def twice(tmp_path_factory) -> tuple[Path, Path]:
     """The pipeline after prepare, run with --seed 0 into two folders: once
     in this process, once in a fresh one (as a user would run it again)."""
-    from fmtwist_cli.cli import main
+    from fmtwist_cli.cli.app import main
 
     folders = [write_learnable(tmp_path_factory.mktemp(name)) for name in ("a", "b")]
     steps = [[*(a.format(art=art) for a in step), "-a", str(art), "--json"] for art in folders for step in STEPS]

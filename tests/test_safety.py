@@ -112,7 +112,7 @@ def test_loader_refuses_pickles_of_every_kind(viz, tmp_path, kind):
 
 
 def test_keras_lambda_layer_is_refused_and_never_runs(run, tmp_path):
-    from fmtwist_cli import models
+    from fmtwist_cli.network import models
 
     keras = models.import_keras()
     marker = tmp_path / "marker"
@@ -200,7 +200,7 @@ def test_crafted_onnx_refused_by_embed_and_report(run, tmp_path, case):
 
 
 def test_checked_model_still_runs(tmp_path):
-    from fmtwist_cli import embedding
+    from fmtwist_cli.encode import embedding
 
     path = tiny_onnx(tmp_path / "m.onnx", n_classes=3)
     out = embedding.predict(path, np.zeros((2, 28, 28), np.uint8))
@@ -351,8 +351,8 @@ def test_ctrl_c_during_training(tmp_path, delay):
 
 TSNE_DRIVER = """
 import sys
-from fmtwist_cli import projection
-from fmtwist_cli.cli import main
+from fmtwist_cli.maps import projection
+from fmtwist_cli.cli.app import main
 
 original = projection._sklearn_tsne
 

@@ -5,7 +5,7 @@ import pytest
 from conftest import idx_bytes, needs_real_data, tiny_arrays, write_idx_folder
 from helpers import write_csv_folder
 
-from fmtwist_cli import sources
+from fmtwist_cli.data import sources
 from fmtwist_cli.errors import DataError
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from fmtwist_cli import subgroups
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.puzzle import subgroups
 
 
 def blobs(counts: list[int], per_group: int = 300, seed: int = 0, spread: float = 1.0) -> tuple[np.ndarray, np.ndarray]:

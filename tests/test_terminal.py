@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fmtwist_cli import terminal
+from fmtwist_cli.views import terminal
 
 
 @pytest.mark.parametrize("width, expected", [(None, 10), (20, 1), (80, 2), (200, 6), (1000, 10)])

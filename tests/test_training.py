@@ -8,8 +8,9 @@ import pytest
 from conftest import files_under, learnable_arrays, write_idx_folder, write_learnable
 from helpers import usage_message, write_csv_folder
 
-from fmtwist_cli import artifacts, modelfiles, models, training, trainingdata
+from fmtwist_cli import artifacts
 from fmtwist_cli.errors import ArtifactError, FmtwistError
+from fmtwist_cli.network import modelfiles, models, training, trainingdata
 
 pytestmark = pytest.mark.slow
 

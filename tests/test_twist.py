@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from fmtwist_cli import artifacts, twist
+from fmtwist_cli import artifacts
+from fmtwist_cli.data import twist
 from fmtwist_cli.errors import DataError
 
 

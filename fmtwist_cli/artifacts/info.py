@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from fmtwist_cli import layout
+from fmtwist_cli.artifacts import layout
 from fmtwist_cli.artifacts.atomic import check_readable, load_json
 from fmtwist_cli.artifacts.formats import read_npz
 from fmtwist_cli.artifacts.jsonfiles import load_history

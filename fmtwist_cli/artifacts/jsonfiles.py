@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from fmtwist_cli import __version__, layout
+from fmtwist_cli import __version__
+from fmtwist_cli.artifacts import layout
 from fmtwist_cli.artifacts.atomic import check_readable, load_json, save_json
 from fmtwist_cli.errors import ArtifactError
 

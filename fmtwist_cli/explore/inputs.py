@@ -14,12 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from fmtwist_cli import artifacts, clustering, guess, projection
+from fmtwist_cli import artifacts
+from fmtwist_cli.artifacts.layout import Layout
+from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.errors import FmtwistError
 from fmtwist_cli.explore.page import Points
-from fmtwist_cli.layout import Layout
+from fmtwist_cli.groups import clustering
+from fmtwist_cli.maps import projection
+from fmtwist_cli.puzzle import guess
 from fmtwist_cli.report import Inputs, load_inputs
-from fmtwist_cli.twist import CATEGORIES
 
 Progress = Callable[[str], None]
 
@@ -90,7 +93,7 @@ def reference_probs(inp: Inputs, images: np.ndarray, progress: Progress) -> np.n
     """The reference classifier's probabilities for each point's image, through onnxruntime."""
     if inp.reference is None:
         return None
-    from fmtwist_cli import embedding
+    from fmtwist_cli.encode import embedding
 
     model = embedding.describe(Path(inp.reference))
     if model.n_classes != len(CATEGORIES):

@@ -19,7 +19,7 @@ from importlib import resources
 
 import numpy as np
 
-from fmtwist_cli.twist import CATEGORIES
+from fmtwist_cli.data.twist import CATEGORIES
 
 # zlib level 6: within 1 % of level 9's size on Fashion-MNIST, and three times faster.
 IMAGE_COMPRESSION = 6

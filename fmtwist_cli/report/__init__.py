@@ -50,7 +50,7 @@ def build(inp: Inputs, predict: Callable | None = None, seed: int = 0, progress:
     """Measure the evidence once, then assemble every section from it.
 
     ``predict(onnx_path, images)`` returns ``{"probs": ...}`` (default:
-    :func:`fmtwist_cli.embedding.predict`).
+    :func:`fmtwist_cli.encode.embedding.predict`).
     """
     ev = measure(inp, predict, seed, progress)
     if progress is not None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fmtwist_cli import guess, subgroups
+from fmtwist_cli.data.twist import CATEGORIES
+from fmtwist_cli.puzzle import guess, subgroups
 from fmtwist_cli.report.evidence import GRID_N, Evidence
 from fmtwist_cli.report.inputs import reference_hint
 from fmtwist_cli.report.render import DPI, Section, Table, png
 from fmtwist_cli.report.sections import map_name, pct
-from fmtwist_cli.twist import CATEGORIES
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -59,7 +59,7 @@ def _class_text(ev: Evidence, c: int) -> str:
 
 
 def classes_section(ev: Evidence) -> Section:
-    from fmtwist_cli import plots
+    from fmtwist_cli.views import plots
 
     s = Section("Each mystery class")
     if ev.collection is None:

@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fmtwist_cli import artifacts, guess, subgroups, twist
+from fmtwist_cli import artifacts
+from fmtwist_cli.data import twist
+from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.puzzle import guess, subgroups
 from fmtwist_cli.report.inputs import Inputs, reference_hint
-from fmtwist_cli.twist import CATEGORIES
 
 if TYPE_CHECKING:
-    from fmtwist_cli.images import Collection
+    from fmtwist_cli.views.images import Collection
 
 GRID_N = 10  # images per row of a class grid
 Progress = Callable[[str], None]
@@ -86,9 +88,9 @@ class Evidence:
 
 def measure(inp: Inputs, predict: Callable | None = None, seed: int = 0, progress: Progress | None = None) -> Evidence:
     """Measure everything once. ``predict(onnx_path, images)`` returns ``{"probs": ...}``
-    (default: :func:`fmtwist_cli.embedding.predict`)."""
+    (default: :func:`fmtwist_cli.encode.embedding.predict`)."""
     if predict is None:
-        from fmtwist_cli.embedding import predict
+        from fmtwist_cli.encode.embedding import predict
     progress = progress or (lambda message: None)
     k = inp.n_classes
     models, ref_probs = _measure_models(inp, predict, progress)
@@ -208,7 +210,7 @@ def _picks(
     """Each class's most typical and most borderline images (embeddings rows)."""
     if inp.embeddings is None:
         return None, {}
-    from fmtwist_cli import images
+    from fmtwist_cli.views import images
 
     coll = images.collect(inp.data, inp.embeddings)
     coll.labels = labels
@@ -226,7 +228,7 @@ def _picks(
 def _clusterings(inp: Inputs, labels: np.ndarray | None) -> list[ClusteringScore]:
     if inp.embeddings is None:
         return []
-    from fmtwist_cli import clustering
+    from fmtwist_cli.groups import clustering
 
     originals = None
     if inp.answer_key is not None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from fmtwist_cli import artifacts
+from fmtwist_cli.artifacts.layout import Layout
 from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.layout import Layout
 
 REFERENCE_HINT = (
     "no reference classifier (a model trained on the 10 original categories): run "
@@ -80,7 +80,7 @@ def load_inputs(
         maps = _matching(layout.maps(), "coords", emb, skipped, "reduce")
         clusterings = _matching(layout.clusterings(), "clusters", emb, skipped, "cluster")
     ref = Path(reference) if reference else layout.reference()
-    from fmtwist_cli.embedding import checked_onnx
+    from fmtwist_cli.encode.embedding import checked_onnx
 
     for model in sorted(
         {*models, *([ref] if ref is not None else [])}

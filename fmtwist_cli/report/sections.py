@@ -18,7 +18,7 @@ def pct(x: float) -> str:
 
 
 def map_name(ev: Evidence) -> str:
-    from fmtwist_cli import plots
+    from fmtwist_cli.views import plots
 
     return plots.method_label(ev.inputs.maps[0].meta) if ev.inputs.maps else "2-D"
 
@@ -44,7 +44,7 @@ def explore_section(ev: Evidence) -> Section:
 
 
 def data_section(ev: Evidence) -> Section:
-    from fmtwist_cli import dataset
+    from fmtwist_cli.data import dataset
 
     meta = ev.inputs.data.meta
     counts = dataset.balance(ev.inputs.data)
@@ -62,7 +62,7 @@ def data_section(ev: Evidence) -> Section:
 
 
 def models_section(ev: Evidence) -> Section:
-    from fmtwist_cli import plots
+    from fmtwist_cli.views import plots
 
     s = Section("Models")
     inp = ev.inputs
@@ -116,7 +116,7 @@ def models_section(ev: Evidence) -> Section:
 
 
 def maps_section(ev: Evidence) -> Section:
-    from fmtwist_cli import plots
+    from fmtwist_cli.views import plots
 
     s = Section("Maps")
     inp = ev.inputs
@@ -158,7 +158,8 @@ def maps_section(ev: Evidence) -> Section:
 def clusters_section(ev: Evidence) -> Section:
     import numpy as np
 
-    from fmtwist_cli import clustering, images, plots
+    from fmtwist_cli.groups import clustering
+    from fmtwist_cli.views import images, plots
 
     s = Section("Clusters")
     if not ev.clusterings:

@@ -1,0 +1,69 @@
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fmtwist_cli import artifacts
+from fmtwist_cli import explore as exploring
+from fmtwist_cli.artifacts.layout import Layout
+from fmtwist_cli.cli import ui as _ui
+from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt, SeedOpt
+
+
+def explore(
+    answer_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--answer-key",
+            help="twist.json from `fmtwist prepare`: adds each image's true category (spoils the puzzle).",
+        ),
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            help="The reference classifier (ONNX, trained with --labels original) that names each image's "
+            "category. Default: ARTIFACTS/model-custom-original.onnx, else any model-*-original.onnx."
+        ),
+    ] = None,
+    embeddings: Annotated[
+        Path | None,
+        typer.Option(help="Embeddings to show (e.g. from `embed --split all`). Default: ARTIFACTS/embeddings.npz."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="The page to write. Default: ARTIFACTS/explore.html.")] = None,
+    open_page: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
+    seed: SeedOpt = None,
+    artifacts_dir: ArtifactsDir = Path("artifacts"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Write artifacts/explore.html: every image on the map, to explore and to solve the puzzle by hand.
+
+    One self-contained page (no server, no network): every map (a switch), coloured
+    by mystery class, cluster, prediction or category; hover a point to see its
+    image; select with a lasso or a box to see the selection's counts and images;
+    name selections with the categories and save the guess as guess.json, which
+    `fmtwist grade` scores. With no map yet, runs `fmtwist reduce --method tsne` first.
+
+    Example:
+
+        fmtwist explore --open
+        fmtwist explore --answer-key artifacts/twist.json --json | jq .bytes
+        fmtwist grade guess.json --answer-key artifacts/twist.json
+    """
+    path = out or Layout(artifacts_dir).explore_page
+    artifacts.check_writable(path)  # before the work
+    inp, notes = exploring.load(artifacts_dir, answer_key, reference, embeddings, seed, progress=_ui.log)
+    gathered = exploring.gather(inp, progress=_ui.log)
+    summary = {**exploring.write(gathered, path), "notes": notes}
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(Path(path).resolve().as_uri())
+    if as_json:
+        _ui.print_json(summary)
+        return
+    con = _ui.out()
+    con.print(
+        f"wrote {summary['written']} ({summary['bytes'] / 1e6:.1f} MB, {summary['points']:,} images, "
+        f"{len(summary['maps'])} map{'s' * (len(summary['maps']) != 1)}, "
+        f"{len(summary['clusterings'])} clustering{'s' * (len(summary['clusterings']) != 1)})"
+    )

@@ -1,0 +1,57 @@
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fmtwist_cli import artifacts
+from fmtwist_cli.artifacts.layout import Layout
+from fmtwist_cli.cli import ui as _ui
+from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt
+from fmtwist_cli.puzzle import guess
+
+
+def grade(
+    guess_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="GUESS",
+            help="A JSON object with a merge_map {category name: mystery class}: the guess.json the explore page "
+            "saves, or the output of `fmtwist report --json`.",
+        ),
+    ],
+    answer_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--answer-key", help="The twist.json written by `fmtwist prepare`. Default: ARTIFACTS/twist.json."
+        ),
+    ] = None,
+    artifacts_dir: ArtifactsDir = Path("artifacts"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Grade a guess against the answer key: how many of the 10 categories are placed in their true class.
+
+    The same rule scores the report's own guess, so a person's guess from the
+    explore page and the automatic one are comparable. A category the guess
+    leaves out counts as wrong.
+
+    Example:
+
+        fmtwist grade guess.json --answer-key artifacts/twist.json
+        fmtwist report --json > r.json && fmtwist grade r.json --json | jq .categories_right
+    """
+    key_path = answer_key or Layout(artifacts_dir).answer_key
+    truth = artifacts.load_answer_key(key_path)["mapping_by_index"]
+    placed = guess.parse_guess(artifacts.load_json(guess_file, "guess file"), max(truth) + 1, str(guess_file))
+    result = guess.grade(placed, truth)
+    if as_json:
+        _ui.print_json({"guess": str(guess_file), "answer_key": str(key_path), **result})
+        return
+    con = _ui.out()
+    con.print(f"{guess_file}: {result['categories_right']}/{result['categories_total']} categories placed right")
+    wrong = [row for row in result["per_category"] if not row["right"]]
+    if wrong:
+        width = max(len(row["category"]) for row in wrong)
+        con.print("wrong:")
+        for row in wrong:
+            guessed = "not placed" if row["guess"] is None else f"guessed class {row['guess']}"
+            con.print(f"  {row['category']:<{width}}  {guessed}, true class {row['truth']}")

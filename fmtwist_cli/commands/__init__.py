@@ -1,1 +1,0 @@
-"""The command-line layer: one thin module per subcommand (typer and rich live here only)."""

@@ -1,0 +1,1 @@
+"""Stage 1: the images and the twist (sources, twist, dataset)."""

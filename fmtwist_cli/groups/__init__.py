@@ -1,0 +1,1 @@
+"""Stage 4: groups in the encoding (features, DBSCAN, clustering, scores)."""

@@ -1,0 +1,1 @@
+"""Stage 2: the network (architectures, Keras backends, training, ONNX export)."""

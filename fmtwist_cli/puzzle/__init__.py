@@ -1,0 +1,1 @@
+"""Stage 6: the puzzle (a guess, its grade, sub-groups within a class)."""

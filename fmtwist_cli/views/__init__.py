@@ -1,0 +1,1 @@
+"""Views of any stage: image grids, figures, the terminal's half blocks."""

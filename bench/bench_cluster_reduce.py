@@ -43,10 +43,10 @@ def log(text: str) -> None:
 
 def bench_tsne(path: Path, seed: int) -> dict:
     from fmtwist_cli import artifacts
-    from fmtwist_cli.groups import clustering
+    from fmtwist_cli.groups import features
     from fmtwist_cli.maps import projection
 
-    x = clustering.prepare_features(artifacts.load(path, "embeddings")["embedding"])
+    x = features.prepare_features(artifacts.load(path, "embeddings")["embedding"])
     out = {"rows": int(x.shape[0]), "dims": int(x.shape[1])}
     for backend in ("sklearn", "fmtwist"):
         log(f"t-SNE {backend} on {x.shape[0]:,} x {x.shape[1]:,} ...")

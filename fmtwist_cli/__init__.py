@@ -1,8 +1,13 @@
-"""fmtwist: solve the twisted Fashion-MNIST puzzle from the command line.
+"""fmtwist: solve the twisted Fashion-MNIST puzzle, from the command line or from Python.
 
-The library modules (sources, twist, artifacts, ...) never import typer or rich,
-so they can be used from a notebook; the command-line layer lives in
-``fmtwist_cli.cli``.
+    from fmtwist_cli import Workspace, grade
+
+The library never imports typer or rich; the command line lives in :mod:`fmtwist_cli.cli`. Importing the
+package loads no TensorFlow, onnxruntime, scikit-learn, matplotlib or umap: each step loads what it needs.
 """
 
 __version__ = "0.1.0"
+
+from fmtwist_cli.workspace import Workspace, grade
+
+__all__ = ["Workspace", "__version__", "grade"]

@@ -1,5 +1,9 @@
 """fmtwist's own exceptions: each message is written for the user and printed
-as one line by ``cli.main()``."""
+as one line by ``cli.app.main()``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
 
 
 class FmtwistError(Exception):
@@ -12,3 +16,20 @@ class DataError(FmtwistError):
 
 class ArtifactError(FmtwistError):
     """An fmtwist artifact is missing, malformed or cannot be written."""
+
+
+class ParameterError(FmtwistError, ValueError):
+    """A step's parameter has a value it does not take.
+
+    The message names each parameter as the caller wrote it: a notebook user reads
+    ``eps must be > 0``, and the command line, which renders the same error with
+    its own names, prints ``--eps must be > 0``. ``template`` holds one ``{}`` per
+    name in ``params``.
+    """
+
+    def __init__(self, template: str, *params: str) -> None:
+        self.template, self.params = template, params
+        super().__init__(self.render(str))
+
+    def render(self, name: Callable[[str], str]) -> str:
+        return self.template.format(*(name(p) for p in self.params))

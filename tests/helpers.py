@@ -5,6 +5,8 @@ Test modules import from here, never from one another.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 from pathlib import Path
@@ -176,3 +178,81 @@ def write_blob_puzzle(folder: Path, per_category: int = 30, seed: int = 0) -> Pa
             artifacts.Artifact("clusters", {"labels": found}, {"method": method}), folder / f"clusters-{method}.npz"
         )
     return folder
+
+
+# --------------------------------------------------------------------------
+# issue 17: every command run both ways (the CLI and its Workspace method) on the same inputs
+
+# Timings differ from run to run, and so do the SHA-256s of files that hold timings themselves.
+RUN_DEPENDENT = re.compile(r"seconds|time|elapsed|sha256", re.IGNORECASE)
+
+
+def without_timings(obj):
+    """``obj`` without its run-dependent keys (timings, hashes of files that hold timings)."""
+    if isinstance(obj, dict):
+        return {k: without_timings(v) for k, v in obj.items() if not RUN_DEPENDENT.search(str(k))}
+    if isinstance(obj, list):
+        return [without_timings(v) for v in obj]
+    if isinstance(obj, str) and obj[:1] in "{[":
+        try:
+            return without_timings(json.loads(obj))
+        except json.JSONDecodeError:
+            return obj
+    return obj
+
+
+def _snapshot(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _same_file(a: bytes, b: bytes, path: Path, tmp: Path) -> None:
+    """Byte-identical, or (an artifact holding its run's timings) the same arrays and metadata apart from them."""
+    if a == b:
+        return
+    first, second = tmp / ("a" + path.suffix), tmp / ("b" + path.suffix)
+    first.write_bytes(a)
+    second.write_bytes(b)
+    if path.suffix == ".json":
+        assert without_timings(json.loads(a)) == without_timings(json.loads(b)), f"{path.name} differs"
+        return
+    assert path.suffix == ".npz", f"{path.name} differs between the CLI and the API"
+    x, y = artifacts.read_npz(first), artifacts.read_npz(second)
+    assert x.keys() == y.keys(), path.name
+    for key in x:
+        if x[key].ndim == 0 and x[key].dtype.kind in "US":  # the metadata, as JSON
+            assert without_timings(str(x[key])) == without_timings(str(y[key])), f"{path.name}: '{key}' differs"
+        else:
+            assert np.array_equal(x[key], y[key]), f"{path.name}: '{key}' differs"
+
+
+def both_ways(folder: Path, argv: list, call, tmp: Path, json_flag: bool = True):
+    """Run ``fmtwist ARGV --json`` and then ``call()`` (the Workspace method) on the same folder, each from
+    the same starting files; assert they write the same files (byte-identical, or equal apart from timings)
+    and that the API's summary is what --json printed. Returns the API's Result."""
+    from fmtwist_cli.cli.app import main
+
+    before = _snapshot(folder)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()) as err:
+        code = main([str(a) for a in argv] + (["--json"] if json_flag else []))
+    assert code == 0, err.getvalue()
+    by_cli = {p: b for p, b in _snapshot(folder).items() if before.get(p) != b}
+    for p in by_cli:  # back to the starting files
+        if p in before:
+            p.write_bytes(before[p])
+        else:
+            p.unlink()
+    result = call()
+    by_api = {p: b for p, b in _snapshot(folder).items() if before.get(p) != b}
+    assert sorted(by_cli) == sorted(by_api), "the CLI and the API wrote different files"
+    assert by_cli, "the command wrote nothing"
+    for p in by_cli:
+        _same_file(by_cli[p], by_api[p], p, tmp)
+    if json_flag:
+        assert without_timings(json.loads(out.getvalue())) == without_timings(jsonable(result.summary))
+    return result
+
+
+def jsonable(obj):
+    """The summary as --json prints it (tuples as lists, paths as strings)."""
+    return json.loads(json.dumps(obj, default=str))

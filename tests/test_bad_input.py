@@ -310,23 +310,23 @@ CASES: dict[str, Case] = {
     # ---- parameters out of range
     "eps = 0": lambda t, a: (
         ["cluster", "--method", "dbscan", "--eps", "0", "-a", a],
-        "eps must be a number greater than 0 or 'auto', got 0.0",
+        "--eps must be a number greater than 0 or 'auto', got 0.0",
     ),
     "eps < 0": lambda t, a: (
         ["cluster", "--method", "dbscan", "--eps", "-1.5", "-a", a],
-        "eps must be a number greater than 0 or 'auto', got -1.5",
+        "--eps must be a number greater than 0 or 'auto', got -1.5",
     ),
     "eps not a number": lambda t, a: (
         ["cluster", "--method", "dbscan", "--eps", "wide", "-a", a],
-        "eps must be a number greater than 0 or 'auto', got wide",
+        "--eps must be a number greater than 0 or 'auto', got wide",
     ),
     "k > points": lambda t, a: (
         ["cluster", "--method", "kmeans", "--k", "61", "-a", a],
-        "k 61 is more than the 60 points to cluster",
+        "--k 61 is more than the 60 points to cluster",
     ),
     "min-samples < 1": lambda t, a: (
         ["cluster", "--method", "dbscan", "--min-samples", "0", "-a", a],
-        "min_samples must be a whole number of at least 1, got 0",
+        "--min-samples must be a whole number of at least 1, got 0",
     ),
     "epochs < 1": lambda t, a: (["train", "--epochs", "0", "-a", a], "--epochs must be at least 1 (got 0)"),
     "batch size < 1": lambda t, a: (

@@ -42,7 +42,7 @@ def test_an_unforeseen_exception_in_a_real_process(tmp_path):
     write_embeddings(tmp_path)
     code = (
         "import sys\n"
-        "from fmtwist_cli import clustering\n"
+        "from fmtwist_cli.groups import clustering\n"
         "def broken(*a, **k):\n"
         "    raise RuntimeError('the solver broke\\n  here')\n"
         "clustering.run = broken\n"

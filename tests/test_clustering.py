@@ -14,14 +14,14 @@ from helpers import usage_message, write_embeddings
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.groups import clustering
+from fmtwist_cli.groups import clustering, features, scores
 
 # --------------------------------------------------------------------------
 # metrics
 
 
 def test_metrics_perfect_up_to_renaming():
-    m = clustering.metrics(np.array([0, 0, 1, 1, 2, 2]), np.array([5, 5, 3, 3, 4, 4]))
+    m = scores.metrics(np.array([0, 0, 1, 1, 2, 2]), np.array([5, 5, 3, 3, 4, 4]))
     assert m["ari"] == pytest.approx(1.0)
     assert m["nmi"] == pytest.approx(1.0)
     assert m["accuracy"] == pytest.approx(1.0)
@@ -35,7 +35,7 @@ def test_hungarian_is_one_to_one_not_majority():
     # a one-to-one matching can give class 0 to only one of them.
     true = np.array([0, 0, 0, 0, 1, 1])
     pred = np.array([0, 0, 1, 1, 0, 1])
-    acc, mapping = clustering.matched_accuracy(true, pred)
+    acc, mapping = scores.matched_accuracy(true, pred)
     assert acc == pytest.approx(3 / 6)
     assert sorted(mapping.values()) == [0, 1]
 
@@ -45,7 +45,7 @@ def test_hungarian_beats_greedy():
     # 0 points of class 1; the best matching is 0->1, 1->0: 4 + 4 = 8.
     true = np.array([0] * 5 + [1] * 4 + [0] * 4)
     pred = np.array([0] * 5 + [0] * 4 + [1] * 4)
-    acc, mapping = clustering.matched_accuracy(true, pred)
+    acc, mapping = scores.matched_accuracy(true, pred)
     assert mapping == {0: 1, 1: 0}
     assert acc == pytest.approx(8 / 13)
 
@@ -53,7 +53,7 @@ def test_hungarian_beats_greedy():
 def test_noise_counts_as_wrong_and_as_its_own_group():
     true = np.array([0, 0, 0, 1, 1, 1])
     pred = np.array([0, 0, -1, 1, 1, -1])
-    m = clustering.metrics(true, pred)
+    m = scores.metrics(true, pred)
     assert m["accuracy"] == pytest.approx(4 / 6)
     assert m["noise_share"] == pytest.approx(2 / 6)
     assert m["n_clusters"] == 2
@@ -62,45 +62,45 @@ def test_noise_counts_as_wrong_and_as_its_own_group():
 
 
 def test_all_noise():
-    m = clustering.metrics(np.array([0, 1, 1]), np.array([-1, -1, -1]))
+    m = scores.metrics(np.array([0, 1, 1]), np.array([-1, -1, -1]))
     assert m["accuracy"] == 0.0 and m["noise_share"] == 1.0 and m["n_clusters"] == 0
 
 
 def test_more_clusters_than_classes_leaves_some_unmatched():
     true = np.array([0, 0, 1, 1])
     pred = np.array([0, 1, 2, 3])
-    m = clustering.metrics(true, pred)
+    m = scores.metrics(true, pred)
     assert m["accuracy"] == pytest.approx(2 / 4)
     assert m["homogeneity"] == pytest.approx(1.0)
     assert m["completeness"] < 1.0
 
 
 def test_crosstab_and_sizes():
-    clusters, classes, counts = clustering.crosstab(np.array([1, 1, -1, 0]), np.array([2, 0, 2, 2]))
+    clusters, classes, counts = scores.crosstab(np.array([1, 1, -1, 0]), np.array([2, 0, 2, 2]))
     assert clusters == [-1, 0, 1] and classes == [0, 2]
     assert counts.tolist() == [[0, 1], [0, 1], [1, 1]]
-    assert clustering.sizes(np.array([3, 3, -1, 0, 3, 0])) == [(3, 3), (0, 2), (-1, 1)]
+    assert scores.sizes(np.array([3, 3, -1, 0, 3, 0])) == [(3, 3), (0, 2), (-1, 1)]
 
 
 def test_crosstab_lists_ids_no_point_has():
-    rows, cols, counts = clustering.crosstab(np.array([0, 0, 2]), np.array([1, 1, 0]), range(3), range(3))
+    rows, cols, counts = scores.crosstab(np.array([0, 0, 2]), np.array([1, 1, 0]), range(3), range(3))
     assert rows == cols == [0, 1, 2]
     assert counts.tolist() == [[0, 2, 0], [0, 0, 0], [1, 0, 0]]
     with pytest.raises(FmtwistError, match=r"^labels differ in shape: \[2\] and \[3\]$"):
-        clustering.crosstab(np.array([0, 1]), np.array([0, 1, 2]))
+        scores.crosstab(np.array([0, 1]), np.array([0, 1, 2]))
 
 
 def test_metrics_shape_mismatch():
     with pytest.raises(FmtwistError, match="labels differ in shape"):
-        clustering.metrics(np.array([0, 1]), np.array([0, 1, 2]))
+        scores.metrics(np.array([0, 1]), np.array([0, 1, 2]))
 
 
 def test_original_categories_from_answer_key():
     key = {"original_labels": {"train": np.array([7, 8, 9]), "test": np.array([1, 2])}}
-    cats = clustering.original_categories(np.array([1, 0, 2]), np.array(["test", "train", "train"]), key)
+    cats = scores.original_categories(np.array([1, 0, 2]), np.array(["test", "train", "train"]), key)
     assert cats.tolist() == [2, 7, 9]
     with pytest.raises(FmtwistError, match="outside 0..1"):
-        clustering.original_categories(np.array([2]), np.array(["test"]), key)
+        scores.original_categories(np.array([2]), np.array(["test"]), key)
 
 
 # --------------------------------------------------------------------------
@@ -110,13 +110,13 @@ def test_original_categories_from_answer_key():
 def test_prepare_features_standardizes_and_reduces():
     rng = np.random.default_rng(0)
     x = rng.normal(5, 3, (50, 6)).astype(np.float32)
-    z = clustering.prepare_features(x)
+    z = features.prepare_features(x)
     assert z.dtype == np.float32
     assert np.allclose(z.mean(0), 0, atol=1e-5) and np.allclose(z.std(0), 1, atol=1e-4)
-    assert clustering.prepare_features(x, pca=2).shape == (50, 2)
-    assert np.array_equal(clustering.prepare_features(x, scale=False), x)
+    assert features.prepare_features(x, pca=2).shape == (50, 2)
+    assert np.array_equal(features.prepare_features(x, scale=False), x)
     with pytest.raises(FmtwistError, match="pca must be between 1 and 6"):
-        clustering.prepare_features(x, pca=7)
+        features.prepare_features(x, pca=7)
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_prepare_features_standardizes_and_reduces():
         ("kmeans", {"k": 2, "n_init": True}, "n_init must be a whole number of at least 1, got True"),
         ("hdbscan", {"min_cluster_size": 5, "min_samples": 21}, "min_samples 21 is more than the 20 points to cluster"),
         ("agglomerative", {"k": 2, "eps": 1.0}, "agglomerative takes no eps (it takes k)"),
-        ("spectral", {}, "unknown method 'spectral': choose one of dbscan, kmeans, hdbscan, agglomerative"),
+        ("spectral", {}, "method must be one of dbscan, kmeans, hdbscan, agglomerative; got 'spectral'"),
     ],
 )
 def test_parameters_checked_against_their_declared_limits(method, params, message):
@@ -161,7 +161,7 @@ def test_parse_eps_refuses_with_the_limit_message(text, shown):
 
 def test_zero_width_features_get_a_message():
     with pytest.raises(FmtwistError, match=r"^emb\.npz has an empty embedding \(4 rows of 0 values\)"):
-        clustering.prepare_features(np.zeros((4, 0), dtype=np.float32), where="emb.npz")
+        features.prepare_features(np.zeros((4, 0), dtype=np.float32), where="emb.npz")
 
 
 def test_kmeans_and_agglomerative_find_separated_groups():
@@ -169,7 +169,7 @@ def test_kmeans_and_agglomerative_find_separated_groups():
     truth = np.repeat(np.arange(3), 20)
     x = (rng.normal(0, 0.2, (60, 3)) + truth[:, None] * 5).astype(np.float32)
     for labels in (clustering.kmeans(x, 3, seed=0), clustering.agglomerative(x, 3), clustering.hdbscan(x, 5)):
-        assert clustering.metrics(truth, labels)["ari"] == pytest.approx(1.0)
+        assert scores.metrics(truth, labels)["ari"] == pytest.approx(1.0)
 
 
 def test_agglomerative_refuses_huge_inputs(monkeypatch):
@@ -180,9 +180,9 @@ def test_agglomerative_refuses_huge_inputs(monkeypatch):
 
 def test_warnings_for_degenerate_runs():
     params = {"eps": 1.0}
-    assert "leaves 90% of points as noise" in clustering.warnings_for(np.array([-1] * 9 + [0]), "dbscan", params)[0]
-    assert "puts 90% of points in one cluster" in clustering.warnings_for(np.array([0] * 9 + [-1]), "dbscan", params)[0]
-    assert clustering.warnings_for(np.array([0, 0, 1, 1, -1]), "dbscan", params) == []
+    assert "leaves 90% of points as noise" in scores.warnings_for(np.array([-1] * 9 + [0]), "dbscan", params)[0]
+    assert "puts 90% of points in one cluster" in scores.warnings_for(np.array([0] * 9 + [-1]), "dbscan", params)[0]
+    assert scores.warnings_for(np.array([0, 0, 1, 1, -1]), "dbscan", params) == []
 
 
 # --------------------------------------------------------------------------
@@ -259,17 +259,20 @@ def test_clusters_a_map_from_reduce(run, art):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--method", "dbscan", "--eps", "0"], "eps must be a number greater than 0 or 'auto', got 0.0"),
-        (["--method", "dbscan", "--eps", "-3"], "eps must be a number greater than 0 or 'auto', got -3.0"),
-        (["--method", "dbscan", "--eps", "wide"], "eps must be a number greater than 0 or 'auto', got wide"),
-        (["--method", "dbscan", "--min-samples", "0"], "min_samples must be a whole number of at least 1, got 0"),
-        (["--method", "kmeans", "--k", "91"], "k 91 is more than the 90 points to cluster"),
-        (["--method", "agglomerative", "--k", "0"], "k must be a whole number of at least 1, got 0"),
+        (["--method", "dbscan", "--eps", "0"], "--eps must be a number greater than 0 or 'auto', got 0.0"),
+        (["--method", "dbscan", "--eps", "-3"], "--eps must be a number greater than 0 or 'auto', got -3.0"),
+        (["--method", "dbscan", "--eps", "wide"], "--eps must be a number greater than 0 or 'auto', got wide"),
+        (["--method", "dbscan", "--min-samples", "0"], "--min-samples must be a whole number of at least 1, got 0"),
+        (["--method", "kmeans", "--k", "91"], "--k 91 is more than the 90 points to cluster"),
+        (["--method", "agglomerative", "--k", "0"], "--k must be a whole number of at least 1, got 0"),
         (
             ["--method", "hdbscan", "--min-cluster-size", "1"],
-            "min_cluster_size must be a whole number of at least 2, got 1",
+            "--min-cluster-size must be a whole number of at least 2, got 1",
         ),
-        (["--method", "kmeans", "--pca", "7"], "pca must be between 1 and 6 (rows and columns of the features), got 7"),
+        (
+            ["--method", "kmeans", "--pca", "7"],
+            "--pca must be between 1 and 6 (rows and columns of the features), got 7",
+        ),
     ],
 )
 def test_bad_options(run, art, args, message):
@@ -370,7 +373,7 @@ def test_category_units_reads_a_class_size_in_categories():
 def test_within_classes_finds_the_merged_categories(method, params):
     x, categories, classes = ten_categories()
     result = clustering.run_within(method, x, classes, params)
-    assert clustering.metrics(categories, result.labels)["ari"] == pytest.approx(1.0)
+    assert scores.metrics(categories, result.labels)["ari"] == pytest.approx(1.0)
     per_class = result.info["per_class"]
     assert [len(per_class[str(c)]["clusters"]) for c in range(5)] == [2, 1, 2, 2, 3]
     assert per_class["1"]["clusters"] == [2]  # numbered class by class

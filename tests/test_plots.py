@@ -13,7 +13,7 @@ from helpers import assert_not_blank, read_png, usage_message
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.groups import clustering, dbscan
+from fmtwist_cli.groups import dbscan, features
 from fmtwist_cli.views import plots
 
 
@@ -183,8 +183,8 @@ def test_plot_kdist_marks_the_auto_eps_of_cluster(viz, run):
     code, out, _ = run("plot", "kdist", "-a", viz, "--k", "5", "--json")
     assert code == 0
     result = json.loads(out)
-    features = clustering.prepare_features(artifacts.load(viz / "embeddings.npz", "embeddings")["embedding"])
-    eps, _ = dbscan.auto_eps(dbscan.kdistances(features, 5), 5)
+    x = features.prepare_features(artifacts.load(viz / "embeddings.npz", "embeddings")["embedding"])
+    eps, _ = dbscan.auto_eps(dbscan.kdistances(x, 5), 5)
     assert result["eps"] == round(eps, 4) and result["eps_from"] == "knee" and result["points"] == 60
 
 
@@ -230,8 +230,8 @@ def test_plot_text_output_prints_the_table(viz, run):
         (["history", "--size", "big"], "--size must be WIDTHxHEIGHT in inches, like 12x8, got 'big'"),
         (["history", "--dpi", "3"], "--dpi must be between 10 and 1200, got 3"),
         (["history", "--history", "nope.json"], "training history not found: nope.json (run `fmtwist train` first)"),
-        (["kdist", "--eps", "-1"], "eps must be a number greater than 0 or 'auto', got -1.0"),
-        (["kdist", "--eps", "wide"], "eps must be a number greater than 0 or 'auto', got wide"),
+        (["kdist", "--eps", "-1"], "--eps must be a number greater than 0 or 'auto', got -1.0"),
+        (["kdist", "--eps", "wide"], "--eps must be a number greater than 0 or 'auto', got wide"),
         (
             ["scatter", "--coords", "short.npz"],
             (

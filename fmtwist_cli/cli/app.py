@@ -25,7 +25,8 @@ from fmtwist_cli.cli.prepare import prepare
 from fmtwist_cli.cli.reduce import reduce
 from fmtwist_cli.cli.report import report
 from fmtwist_cli.cli.train import train
-from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.cli.ui import flag
+from fmtwist_cli.errors import FmtwistError, ParameterError
 
 ORDER: list[str] = []  # command names as registered below
 
@@ -85,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     except FmtwistError as exc:
         if os.environ.get("FMTWIST_DEBUG"):
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        message = exc.render(flag) if isinstance(exc, ParameterError) else str(exc)
+        print(f"error: {message}", file=sys.stderr)
         return 1
     except OSError as exc:  # a file system problem our checks did not foresee
         if os.environ.get("FMTWIST_DEBUG"):

@@ -12,7 +12,7 @@ from fmtwist_cli.artifacts.layout import Layout
 from fmtwist_cli.cli import ui as _ui
 from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt, SeedOpt
 from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.groups import clustering
+from fmtwist_cli.groups import clustering, features, scores
 from fmtwist_cli.views import images, plots
 from fmtwist_cli.views.images import GroupPick
 
@@ -267,9 +267,9 @@ def kdist(
         scale = bool(made.get("scale", True)) if scale is None else scale
         pca = made.get("pca") if pca is None and isinstance(made.get("pca"), int) else pca
     k, scale = 15 if k is None else k, True if scale is None else scale
-    features = clustering.prepare_features(emb["embedding"], scale, pca, seed, str(emb.path))
+    x = features.prepare_features(emb["embedding"], scale, pca, seed, str(emb.path))
     with _ui.progress("k-distances", unit="blocks") as advance:
-        curve = np.sort(dbscan.kdistances(features, k, progress=lambda done, total: advance(1, total)))
+        curve = np.sort(dbscan.kdistances(x, k, progress=lambda done, total: advance(1, total)))
     at = dbscan.knee(curve)
     auto, _ = dbscan.auto_eps(curve, k)
     marked, note = (chosen, "chosen") if chosen != clustering.AUTO else used or (auto, "knee")
@@ -314,7 +314,7 @@ def confusion(
     if clusters is not None:
         clu = _load_clusters(clusters, artifacts_dir, emb)
         artifacts.check_same_rows(clu, emb, "labels", images.CLUSTERS_REMEDY)
-        rows, cols, table = clustering.crosstab(labels, clu["labels"])
+        rows, cols, table = scores.crosstab(labels, clu["labels"])
         source = images.clusters_name(clu)
         row_names = [f"class {r}" for r in rows]
         col_names = [images.group_name(c, "cluster") for c in cols]
@@ -326,7 +326,7 @@ def confusion(
         _finish("confusion", fig, f"confusion-{source}", facts, out, artifacts_dir, dpi, as_json)
         return
     every = range(max(int(labels.max()), int(emb["pred"].max())) + 1)
-    _, _, table = clustering.crosstab(labels, emb["pred"], every, every)
+    _, _, table = scores.crosstab(labels, emb["pred"], every, every)
     accuracy = float(np.trace(table) / table.sum())
     names = [f"class {i}" for i in every]
     title = f"Confusion matrix · {len(labels):,} images · accuracy {accuracy:.4f}"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -68,3 +69,39 @@ def progress(description: str, total: int | None = None, unit: str = "items") ->
         yield advance
     finally:
         bar.stop()
+
+
+@contextlib.contextmanager
+def bar(unit: str = "items") -> Iterator[Callable[..., None]]:
+    """Yield a :class:`fmtwist_cli.result.Progress` drawing a bar on stderr: one bar per task, the current
+    one shown (a finished task's bar gives way to the next). Nothing is drawn when stderr is not a terminal;
+    the bar appears on the first report, so a step with nothing to do shows nothing."""
+    columns = [TextColumn("{task.description}"), BarColumn(bar_width=20)]
+    columns.append(DownloadColumn() if unit == "bytes" else MofNCompleteColumn())
+    columns += [TimeElapsedColumn(), TextColumn("{task.fields[note]}")]
+    console = err()
+    bars = Progress(*columns, console=console, disable=not console.is_terminal, transient=True)
+    current: dict[str, Any] = {}
+
+    def update(done: int, total: int | None, task: str = "", **info: Any) -> None:
+        if not bars.live.is_started:
+            bars.start()
+        if current.get("task") != task:
+            if "id" in current:
+                bars.remove_task(current["id"])
+            current.update(task=task, id=bars.add_task(escape(task), total=total, note=""))
+        note = {"note": escape(str(info["metrics"]))} if "metrics" in info else {}
+        bars.update(current["id"], completed=done, total=total, **note)
+
+    try:
+        yield update
+    finally:
+        bars.stop()
+
+
+def flag(param: str) -> str:
+    """A library parameter's name as the command line spells it: min_samples -> --min-samples."""
+    return FLAGS.get(param, "--" + param.replace("_", "-"))
+
+
+FLAGS = {"artifacts_dir": "--artifacts", "guess": "GUESS", "path": "PATH"}

@@ -19,7 +19,7 @@ from fmtwist_cli.artifacts.layout import Layout
 from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.errors import FmtwistError
 from fmtwist_cli.explore.page import Points
-from fmtwist_cli.groups import clustering
+from fmtwist_cli.groups import scores
 from fmtwist_cli.maps import projection
 from fmtwist_cli.puzzle import guess
 from fmtwist_cli.report import Inputs, load_inputs
@@ -119,7 +119,7 @@ def gather(inp: Inputs, progress: Progress | None = None) -> Gathered:
     ref = reference_probs(inp, images, progress)
     truth = None
     if inp.answer_key is not None:
-        truth = clustering.original_categories(index, split, inp.answer_key, str(inp.answer_key_path))
+        truth = scores.original_categories(index, split, inp.answer_key, str(inp.answer_key_path))
     points = Points(
         images,
         index,

@@ -382,9 +382,9 @@ def map_embeddings(
     Returns the projection and the summary stored with it.
     """
     from fmtwist_cli import artifacts
-    from fmtwist_cli.groups import clustering
+    from fmtwist_cli.groups import features
 
-    x = clustering.prepare_features(embeddings["embedding"], scale, where=str(embeddings.path))
+    x = features.prepare_features(embeddings["embedding"], scale, where=str(embeddings.path))
     result = run(method, x, seed, **options)
     summary = {
         "method": result.method,

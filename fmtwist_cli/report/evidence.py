@@ -41,7 +41,7 @@ class ModelScore:
 @dataclass
 class ClusteringScore:
     artifact: artifacts.Artifact
-    evaluation: dict[str, Any]  # clustering.evaluation against the mystery classes (with the cluster x class table)
+    evaluation: dict[str, Any]  # scores.evaluation against the mystery classes (with the cluster x class table)
     ari_original: float | None  # against the answer key's categories
 
     @property
@@ -228,17 +228,17 @@ def _picks(
 def _clusterings(inp: Inputs, labels: np.ndarray | None) -> list[ClusteringScore]:
     if inp.embeddings is None:
         return []
-    from fmtwist_cli.groups import clustering
+    from fmtwist_cli.groups import scores
 
     originals = None
     if inp.answer_key is not None:
         emb = inp.embeddings
-        originals = clustering.original_categories(emb["index"], emb["split"], inp.answer_key, str(inp.answer_key_path))
+        originals = scores.original_categories(emb["index"], emb["split"], inp.answer_key, str(inp.answer_key_path))
     return [
         ClusteringScore(
             c,
-            clustering.evaluation(labels, c["labels"]),
-            None if originals is None else clustering.metrics(originals, c["labels"])["ari"],
+            scores.evaluation(labels, c["labels"]),
+            None if originals is None else scores.metrics(originals, c["labels"])["ari"],
         )
         for c in inp.clusterings
     ]

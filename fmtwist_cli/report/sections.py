@@ -158,7 +158,7 @@ def maps_section(ev: Evidence) -> Section:
 def clusters_section(ev: Evidence) -> Section:
     import numpy as np
 
-    from fmtwist_cli.groups import clustering
+    from fmtwist_cli.groups import scores
     from fmtwist_cli.views import images, plots
 
     s = Section("Clusters")
@@ -191,7 +191,7 @@ def clusters_section(ev: Evidence) -> Section:
     s.add(Table(header + (["ARI vs categories"] if scored else []), rows))
     for c in ev.clusterings:
         table = c.evaluation["table"]
-        sizes = ", ".join(f"{'noise' if g < 0 else g}: {n:,}" for g, n in clustering.sizes(c.artifact["labels"])[:12])
+        sizes = ", ".join(f"{'noise' if g < 0 else g}: {n:,}" for g, n in scores.sizes(c.artifact["labels"])[:12])
         fig = plots.confusion_figure(
             np.asarray(table["counts"]),
             [images.group_name(r, "cluster") for r in table["clusters"]],

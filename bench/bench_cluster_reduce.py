@@ -44,7 +44,7 @@ def log(text: str) -> None:
 def bench_tsne(path: Path, seed: int) -> dict:
     from fmtwist_cli import artifacts
     from fmtwist_cli.groups import features
-    from fmtwist_cli.maps import projection
+    from fmtwist_cli.maps import projection, trust
 
     x = features.prepare_features(artifacts.load(path, "embeddings")["embedding"])
     out = {"rows": int(x.shape[0]), "dims": int(x.shape[1])}
@@ -55,7 +55,7 @@ def bench_tsne(path: Path, seed: int) -> dict:
         seconds = time.perf_counter() - start
         out[backend] = {
             "seconds": round(seconds, 2),
-            "trustworthiness": round(projection.trustworthiness(x, coords), 4),
+            "trustworthiness": round(trust.trustworthiness(x, coords), 4),
         }
         log(f"  {out[backend]}")
     out["speedup"] = round(out["sklearn"]["seconds"] / out["fmtwist"]["seconds"], 2)

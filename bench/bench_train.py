@@ -46,7 +46,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fmtwist_cli.artifacts import layout
-from fmtwist_cli.network import backends, models, training, trainingdata
+from fmtwist_cli.network import backends, fitting, models, training, trainingdata
+from fmtwist_cli.network.config import TrainConfig
 
 THRESHOLD = 0.93  # validation accuracy whose first epoch is timed
 
@@ -95,7 +96,7 @@ def first_reached(epochs: list[dict[str, Any]], threshold: float = THRESHOLD) ->
 def bench_arch(
     data: trainingdata.TrainingData, arch: str, epochs: int | None, seed: int, limit: int | None
 ) -> dict[str, Any]:
-    config = training.TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit)
+    config = TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit)
     load_before = load()
     hist = training.train(data, config).history
     seconds = [row["seconds"] for row in hist["epochs"]]
@@ -148,12 +149,12 @@ def bench_speed(
     }
 
 
-def plain_keras(data: trainingdata.TrainingData, config: training.TrainConfig, backend: backends.Backend) -> float:
+def plain_keras(data: trainingdata.TrainingData, config: TrainConfig, backend: backends.Backend) -> float:
     """The same network, settings and input batches through Keras alone (no
     callbacks, no progress); returns the test accuracy."""
     keras = models.import_keras()
     keras.utils.set_random_seed(config.seed)
-    y, y_test = (training._targets(labels, data.n_classes, config.loss) for labels in (data.y_train, data.y_test))
+    y, y_test = (fitting.targets(labels, data.n_classes, config.loss) for labels in (data.y_train, data.y_test))
     n_fit = int(len(data.x_train) * (1 - config.validation_split))
     x = trainingdata.scale(data.x_train)
 
@@ -161,7 +162,7 @@ def plain_keras(data: trainingdata.TrainingData, config: training.TrainConfig, b
         return backends.batches(images, targets, config.batch_size, backend, shuffle)
 
     model = models.build(config.arch, data.n_classes)
-    training.compile_model(model, config, -(-n_fit // config.batch_size))  # fmtwist's optimizer, schedule and loss
+    fitting.compile_model(model, config, -(-n_fit // config.batch_size))  # fmtwist's optimizer, schedule and loss
     model.fit(
         **backends.fit_args(feed(x[:n_fit], y[:n_fit], shuffle=True)),
         validation_data=backends.validation_data(feed(x[n_fit:], y[n_fit:])),
@@ -172,17 +173,18 @@ def plain_keras(data: trainingdata.TrainingData, config: training.TrainConfig, b
     return float(model.evaluate(**backends.fit_args(test, fitting=False), verbose=0, return_dict=True)["accuracy"])
 
 
-def fmtwist_train(data: trainingdata.TrainingData, config: training.TrainConfig, backend: backends.Backend) -> float:
-    """What `fmtwist train` runs: the library call with the command's progress display."""
-    from fmtwist_cli.cli.train import _fit
+def fmtwist_train(data: trainingdata.TrainingData, config: TrainConfig, backend: backends.Backend) -> float:
+    """What `fmtwist train` runs: the library call with the command's progress display and lines."""
+    from fmtwist_cli.cli import ui
 
-    return float(_fit(data, config).history["test"]["accuracy"])
+    with ui.bar() as progress:
+        return float(training.train(data, config, progress, ui.log).history["test"]["accuracy"])
 
 
 def bench_overhead(
     data: trainingdata.TrainingData, arch: str, epochs: int, seed: int, repeat: int, backend: backends.Backend
 ) -> dict[str, Any]:
-    config = training.TrainConfig(arch=arch, epochs=epochs, seed=seed)
+    config = TrainConfig(arch=arch, epochs=epochs, seed=seed)
     times: dict[str, list[float]] = {"fmtwist": [], "keras": []}
     accuracy: dict[str, float] = {}
     for _ in range(repeat):  # taking turns, so a change in the machine's load hits both sides alike

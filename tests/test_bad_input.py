@@ -335,7 +335,7 @@ CASES: dict[str, Case] = {
     ),
     "perplexity >= points": lambda t, a: (
         ["reduce", "--method", "tsne", "--perplexity", "60", "-a", a],
-        "perplexity must be between 0 and the number of rows (60), got 60.0",
+        "--perplexity must be between 0 and the number of rows (60), got 60.0",
     ),
     # ---- a zero-width embedding (an encoding layer with no outputs)
     "zero-width embedding, cluster": lambda t, a: (

@@ -359,8 +359,13 @@ def ten_categories(n_per: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarr
 
 
 def test_category_units_reads_a_class_size_in_categories():
-    assert [clustering.category_units(n, 10_000) for n in (1000, 2000, 2265, 2939, 3000, 10)] == [1, 2, 2, 3, 3, 1]
-    assert clustering.category_units(0, 100) == 1  # an empty class still asks for one cluster
+    from fmtwist_cli.data.twist import category_units  # what --within-classes --k auto asks of each class
+
+    def clusters(n: int, total: int) -> int:
+        return int(category_units([n, total - n], whole=True)[0])
+
+    assert [clusters(n, 10_000) for n in (1000, 2000, 2265, 2939, 3000, 10)] == [1, 2, 2, 3, 3, 1]
+    assert clusters(0, 100) == 1  # an empty class still asks for one cluster
 
 
 @pytest.mark.parametrize(

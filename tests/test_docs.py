@@ -1,5 +1,6 @@
 """Help and docs stay in step with the commands."""
 
+import inspect
 import shutil
 import subprocess
 import sys
@@ -7,17 +8,29 @@ from pathlib import Path
 
 import pytest
 
-from fmtwist_cli.cli.app import app
+from fmtwist_cli.cli import app
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
-GROUPS = {group.name or group.typer_instance.info.name: group.typer_instance for group in app.registered_groups}
-COMMANDS = [cmd.callback.__name__ for cmd in app.registered_commands] + list(GROUPS)
-SUBCOMMANDS = [f"{name} {cmd.callback.__name__}" for name, sub in GROUPS.items() for cmd in sub.registered_commands]
+COMMANDS = list(app.COMMANDS)
+LOADED = {name: app.load(name) for name in COMMANDS}  # each command as it runs, its module imported
+SUBCOMMANDS = [f"{name} {sub}" for name in app.SUB_APPS for sub in LOADED[name].commands]
+NOT_COMMANDS = {"__init__", "app", "options", "ui"}  # the modules of fmtwist_cli/cli that hold no command
 
 
 def test_all_pipeline_commands_registered():
     for name in ("prepare", "train", "export", "embed", "cluster", "reduce", "inspect", "plot", "report"):
         assert name in COMMANDS
+    modules = {path.stem for path in Path(app.__file__).parent.glob("*.py")} - NOT_COMMANDS
+    assert set(COMMANDS) == modules  # every command module is listed
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_listed_help_is_the_commands_own(name):
+    """`fmtwist --help` lists app.COMMANDS without importing the commands: each line must be the first paragraph
+    of the command's own help (its docstring), as Typer would list it."""
+    command = LOADED[name]
+    assert command.name == name
+    assert app.COMMANDS[name] == inspect.cleandoc(command.short_help or command.help).split("\n\n")[0].strip()
 
 
 @pytest.mark.parametrize("name", COMMANDS + SUBCOMMANDS)
@@ -45,6 +58,12 @@ def test_help_imports_nothing_heavy():
         "assert rc == 0 and not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_readme_documents_completion(run):
+    code, stdout, _ = run("--help")
+    assert code == 0 and "--install-completion" in stdout
+    assert "fmtwist --install-completion" in README
 
 
 def test_readme_names_the_two_commands():

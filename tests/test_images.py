@@ -12,7 +12,7 @@ from helpers import assert_not_blank, read_png
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.views import images, terminal
+from fmtwist_cli.views import figures, images, step, terminal
 
 ESC = "\x1b"
 
@@ -75,7 +75,7 @@ def test_members_by_cluster_label_both_and_noise(viz):
     [
         ({"cluster": 7}, "cluster 7 does not exist in kmeans (clusters: 0-2)"),
         ({"cluster": -1}, "cluster -1 does not exist in kmeans (clusters: 0-2)"),
-        ({"label": 3}, "--label must be between 0 and 2, got 3"),
+        ({"label": 3}, "label must be between 0 and 2, got 3"),
         ({"noise": True}, "kmeans has no noise points (only DBSCAN and HDBSCAN leave some)"),
         ({"cluster": 1, "label": 0}, "no image is in cluster 1 and class 0 at once"),
     ],
@@ -112,11 +112,11 @@ def test_pick_central_and_border_on_known_geometry(viz):
 def test_pick_errors(viz):
     coll = load_collection(viz, clusters=None, embeddings=False)
     rows = np.arange(10)
-    with pytest.raises(FmtwistError, match="^--n must be at least 1, got 0$"):
+    with pytest.raises(FmtwistError, match="^n must be at least 1, got 0$"):
         images.pick(coll, rows, "random", 0)
     with pytest.raises(FmtwistError) as exc:
         images.pick(coll, rows, "central", 3)
-    assert str(exc.value) == "--pick central measures distances on the embedding: run `fmtwist embed` first"
+    assert str(exc.value) == "pick central measures distances on the embedding: run `fmtwist embed` first"
 
 
 def test_select_captions_and_titles(viz):
@@ -130,7 +130,7 @@ def test_select_captions_and_titles(viz):
     assert any(sel.wrong)  # row 3 is mispredicted in the fixture
     sel = images.select(load_collection(viz, "clusters-dbscan.npz"), cluster=2, how="border", n=3)
     assert sel.title.startswith("cluster 2 of dbscan: ") and sel.title.endswith(", 3 most borderline shown")
-    with pytest.raises(FmtwistError, match="^choose what to show: --cluster N, --label K or --pick noise$"):
+    with pytest.raises(FmtwistError, match="^choose what to show: cluster N, label K or pick noise$"):
         images.select(load_collection(viz))
 
 
@@ -140,8 +140,8 @@ def test_select_captions_and_titles(viz):
 
 def test_grid_png_is_written_at_its_size(viz, tmp_path):
     sel = images.select(load_collection(viz), cluster=1, how="central", n=6)
-    path = images.save_grid_png(sel, tmp_path / "grid.png", per_row=3, dpi=50)
-    fig = images.grid_figure(sel.images, sel.captions, sel.title, 3)
+    fig = step.selection_figure(sel, per_row=3, dpi=50)
+    path = figures.save_figure(fig, tmp_path / "grid.png")
     w, h = fig.get_size_inches()
     pixels = read_png(path)
     assert pixels.shape[:2] == (int(h * 50), int(w * 50))

@@ -123,10 +123,11 @@ def test_fast_reference_classifier_exports_to_a_float32_onnx_within_tolerance(tm
 
     from fmtwist_cli.encode import embedding
     from fmtwist_cli.network import export, modelfiles, training, trainingdata
+    from fmtwist_cli.network.config import TrainConfig
 
     folder = write_learnable(tmp_path)
     data = trainingdata.load_training_data(folder / "data.npz", "original")
-    config = training.TrainConfig(arch="fast", labels="original", epochs=2, seed=0)
+    config = TrainConfig(arch="fast", labels="original", epochs=2, seed=0)
     assert (config.schedule, config.learning_rate) == ("cosine", 3e-3)  # the recipe, not the notebook's
     result = training.train(data, config)
     assert result.history["params"]["schedule"] == "cosine" and result.history["n_classes"] == 10

@@ -1,4 +1,4 @@
-"""plots.py and `fmtwist plot`: every kind is written, at the asked size, not
+"""views/ figures (figures, curves, charts) and `fmtwist plot`: every kind is written, at the asked size, not
 blank, in the format its extension names, and the same every time."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from helpers import assert_not_blank, read_png, usage_message
 from fmtwist_cli import artifacts
 from fmtwist_cli.errors import FmtwistError
 from fmtwist_cli.groups import dbscan, features
-from fmtwist_cli.views import plots
+from fmtwist_cli.views import charts, curves, figures
 
 
 def legend_texts(fig) -> list[str]:
@@ -27,32 +27,32 @@ def legend_texts(fig) -> list[str]:
 
 @pytest.mark.parametrize("name, fmt", [("a.png", "png"), ("b.SVG", "svg"), ("dir/c.pdf", "pdf")])
 def test_figure_format(name, fmt):
-    assert plots.figure_format(name) == fmt
+    assert figures.figure_format(name) == fmt
 
 
 def test_figure_format_rejects_others():
     with pytest.raises(FmtwistError, match=r"^cannot write a\.jpg: use a \.png, \.svg or \.pdf file name$"):
-        plots.figure_format("a.jpg")
+        figures.figure_format("a.jpg")
 
 
 def test_parse_size():
-    assert plots.parse_size("12x8") == (12.0, 8.0)
-    assert plots.parse_size("6.5X4") == (6.5, 4.0)
+    assert figures.parse_size("12x8") == (12.0, 8.0)
+    assert figures.parse_size("6.5X4") == (6.5, 4.0)
     for bad in ("12", "axb", "0x3", "3x-1", "1x2x3"):
         with pytest.raises(FmtwistError):
-            plots.parse_size(bad)
+            figures.parse_size(bad)
 
 
 def test_check_size():
-    plots.check_size((10, 8), 100)
-    with pytest.raises(FmtwistError, match="^--dpi must be between 10 and 1200, got 5$"):
-        plots.check_size((10, 8), 5)
+    figures.check_size((10, 8), 100)
+    with pytest.raises(FmtwistError, match="^dpi must be between 10 and 1200, got 5$"):
+        figures.check_size((10, 8), 5)
     with pytest.raises(FmtwistError, match="too large"):
-        plots.check_size((100, 100), 1200)
+        figures.check_size((100, 100), 1200)
 
 
 def test_method_label():
-    assert [plots.method_label({"method": m}) for m in ("tsne", "UMAP", "pca", "mds", "")] == [
+    assert [charts.method_label({"method": m}) for m in ("tsne", "UMAP", "pca", "mds", "")] == [
         "t-SNE",
         "UMAP",
         "PCA",
@@ -63,14 +63,14 @@ def test_method_label():
 
 def test_read_history_errors(tmp_path):
     with pytest.raises(FmtwistError, match="run `fmtwist train` first"):
-        plots.read_history(tmp_path / "history-x.json")
+        curves.read_history(tmp_path / "history-x.json")
     artifacts.save_json(tmp_path / "h.json", {"kind": "other"})
     with pytest.raises(FmtwistError, match="is not an fmtwist training history"):
-        plots.read_history(tmp_path / "h.json")
+        curves.read_history(tmp_path / "h.json")
 
 
 def test_history_figure_has_the_six_panels(viz):
-    fig = plots.history_figure(plots.read_history(viz / "history-custom.json"))
+    fig = curves.history_figure(curves.read_history(viz / "history-custom.json"))
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == [
         "Training loss",
@@ -85,8 +85,8 @@ def test_history_figure_has_the_six_panels(viz):
 
 
 def test_comparison_figure_panels(viz):
-    hists = [plots.read_history(viz / f"history-{a}.json") for a in ("default", "custom")]
-    fig = plots.comparison_figure(hists)
+    hists = [curves.read_history(viz / f"history-{a}.json") for a in ("default", "custom")]
+    fig = curves.comparison_figure(hists)
     assert [ax.get_title() for ax in fig.axes] == [
         "Training loss",
         "Validation loss",
@@ -100,7 +100,7 @@ def test_comparison_figure_panels(viz):
 def test_scatter_legend_names_classes_and_noise(viz):
     coords = artifacts.load(viz / "coords-tsne.npz", "coords")["coords"]
     labels = artifacts.load(viz / "clusters-dbscan.npz", "clusters")["labels"]
-    fig = plots.scatter_figure(coords, labels, "cluster", "t")
+    fig = charts.scatter_figure(coords, labels, "cluster", "t")
     assert legend_texts(fig) == ["noise (6)"] + [f"cluster {c} ({(labels == c).sum()})" for c in range(3)]
 
 
@@ -108,7 +108,7 @@ def test_scatter_with_many_clusters_numbers_them_instead(viz):
     rng = np.random.default_rng(0)
     coords = rng.normal(size=(300, 2)).astype(np.float32)
     labels = np.arange(300) % 60 - 1  # noise and 59 clusters
-    fig = plots.scatter_figure(coords, labels, "cluster", "t")
+    fig = charts.scatter_figure(coords, labels, "cluster", "t")
     assert legend_texts(fig) == ["noise (5)"]
     assert fig.axes[0].get_legend().get_title().get_text() == "59 clusters, numbered\non the map"
     assert len(fig.axes[0].texts) == 59

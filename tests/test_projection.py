@@ -1,4 +1,4 @@
-"""projection.py: PCA, t-SNE, UMAP, trustworthiness, the numba cache, and
+"""maps/: PCA, t-SNE, UMAP (projection.py), trustworthiness (trust.py), the numba cache (numbacache.py), and
 `fmtwist reduce` end to end."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from conftest import files_under
 from helpers import usage_message, write_embeddings
 
 from fmtwist_cli import artifacts
-from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.maps import projection
+from fmtwist_cli.errors import FmtwistError, ParameterError
+from fmtwist_cli.maps import numbacache, projection, trust
 
 
 def blobs(n_per: int = 40, dims: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -35,16 +35,16 @@ def separated(coords: np.ndarray, truth: np.ndarray) -> bool:
 def test_trustworthiness_of_an_exact_and_a_random_map():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(200, 2)).astype(np.float32)
-    assert projection.trustworthiness(x, x) == pytest.approx(1.0)
-    assert projection.trustworthiness(x, rng.normal(size=(200, 2))) < 0.7
+    assert trust.trustworthiness(x, x) == pytest.approx(1.0)
+    assert trust.trustworthiness(x, rng.normal(size=(200, 2))) < 0.7
     with pytest.raises(FmtwistError, match="features have 200 rows but the map has 10"):
-        projection.trustworthiness(x, x[:10])
+        trust.trustworthiness(x, x[:10])
 
 
 def test_trust_sample_is_fixed():
-    a, b = projection.sample_rows(20000), projection.sample_rows(20000)
-    assert a.size == projection.TRUST_SAMPLE and np.array_equal(a, b)
-    assert np.array_equal(projection.sample_rows(30), np.arange(30))
+    a, b = trust.sample_rows(20000), trust.sample_rows(20000)
+    assert a.size == trust.TRUST_SAMPLE and np.array_equal(a, b)
+    assert np.array_equal(trust.sample_rows(30), np.arange(30))
 
 
 def test_pca_map():
@@ -66,7 +66,7 @@ def test_tsne_backends_separate_blobs_and_report_progress(backend):
     assert separated(coords, truth)
     total = 350 if backend == "fmtwist" else 1000
     assert seen[0][0] == 50 and seen[-1] == (total, total)  # one tick per 50 iterations
-    assert projection.trustworthiness(x, coords) > 0.9
+    assert trust.trustworthiness(x, coords) > 0.9
 
 
 @pytest.mark.slow
@@ -77,7 +77,7 @@ def test_tsne_is_repeatable_with_a_seed():
 
 def test_tsne_bad_input():
     x, _ = blobs(10)
-    with pytest.raises(FmtwistError, match="unknown t-SNE backend 'fast': choose one of fmtwist, sklearn, opentsne"):
+    with pytest.raises(ParameterError, match="^backend must be one of fmtwist, sklearn, opentsne; got 'fast'$"):
         projection.tsne(x, backend="fast")
     with pytest.raises(FmtwistError, match="perplexity must be between 0 and the number of rows \\(30\\), got 30"):
         projection.tsne(x, perplexity=30)
@@ -103,9 +103,9 @@ def test_umap_map_separates_blobs():
 def test_numba_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert projection.numba_cache_dir() == tmp_path / "fmtwist" / "numba"
+    assert numbacache.numba_cache_dir() == tmp_path / "fmtwist" / "numba"
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "n"))
-    assert projection.numba_cache_dir() == tmp_path / "n"
+    assert numbacache.numba_cache_dir() == tmp_path / "n"
 
 
 UMAP_RUN = textwrap.dedent(

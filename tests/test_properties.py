@@ -25,7 +25,7 @@ from fmtwist_cli import artifacts
 from fmtwist_cli.data import sources, twist
 from fmtwist_cli.encode import embedding
 from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.views import plots
+from fmtwist_cli.views import curves
 
 SETTINGS = settings(
     max_examples=60,
@@ -125,7 +125,10 @@ def test_artifact_loaders_on_any_bytes(tmp_path, valid, kind):
     "name, loaders",
     [
         ("twist.json", (artifacts.load_answer_key, artifacts.load_json, twist.read_twist_file, artifacts.describe)),
-        ("history-default.json", (artifacts.load_history, plots.read_history, artifacts.load_json, artifacts.describe)),
+        (
+            "history-default.json",
+            (artifacts.load_history, curves.read_history, artifacts.load_json, artifacts.describe),
+        ),
     ],
 )
 def test_json_loaders_on_any_bytes(tmp_path, valid, name, loaders):
@@ -218,7 +221,7 @@ def test_history_loaders_on_any_json(tmp_path):
     def check(obj):
         path.write_text(json.dumps(obj))
         expect_clean(artifacts.load_history, path)
-        expect_clean(plots.read_history, path)
+        expect_clean(curves.read_history, path)
 
     check()
 

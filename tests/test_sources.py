@@ -82,9 +82,10 @@ def test_download_verifies_checksums(no_official, monkeypatch, tiny):
     digests = write_idx_folder(no_official, tiny)
     monkeypatch.setattr(sources, "IDX_SHA256", digests)
     seen = []
-    data = sources.load_source(None, progress=lambda n, total: seen.append(n))
+    data = sources.load_source(None, progress=lambda done, total, task="", **info: seen.append((task, done)))
     np.testing.assert_array_equal(data.x_test, tiny["x_test"])
-    assert sum(seen) > 0
+    assert {task for task, _ in seen} == {f"Downloading Fashion-MNIST: {name}" for name in sources.IDX_FILES.values()}
+    assert all(done > 0 for _, done in seen)
     assert sources.has_idx(sources.cache_dir())
 
 

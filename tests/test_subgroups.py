@@ -125,10 +125,16 @@ def test_a_style_within_one_category_is_not_a_sub_group():
 
 
 def test_size_units_count_categories_only_in_balanced_data():
-    assert subgroups.size_units([2000, 1000, 2000, 2000, 3000]).tolist() == [2, 1, 2, 2, 3]
-    assert subgroups.size_units([2100, 950, 1950, 2000, 3000]) is not None  # within a quarter of a category
-    assert subgroups.size_units([1500, 1000, 2000, 2500, 3000]) is None  # 1.5 categories: not balanced
-    assert subgroups.size_units([9990, 10]) is None  # a class under one category's worth
+    from fmtwist_cli.data.twist import category_units
+
+    def size_units(sizes):
+        return category_units(sizes, balanced=True)
+
+    assert size_units([2000, 1000, 2000, 2000, 3000]).tolist() == [2, 1, 2, 2, 3]
+    assert size_units([2100, 950, 1950, 2000, 3000]) is not None  # within a quarter of a category
+    assert size_units([1500, 1000, 2000, 2500, 3000]) is None  # 1.5 categories: not balanced
+    assert size_units([9990, 10]) is None  # a class under one category's worth
+    assert category_units([2100, 950, 1950, 2000, 3000]).tolist() == pytest.approx([2.1, 0.95, 1.95, 2, 3])
 
 
 def test_a_class_of_two_lookalike_categories_is_cut_to_its_size():

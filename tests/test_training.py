@@ -9,8 +9,9 @@ from conftest import files_under, learnable_arrays, write_idx_folder, write_lear
 from helpers import usage_message, write_csv_folder
 
 from fmtwist_cli import artifacts
-from fmtwist_cli.errors import ArtifactError, FmtwistError
-from fmtwist_cli.network import modelfiles, models, training, trainingdata
+from fmtwist_cli.errors import ArtifactError, ParameterError
+from fmtwist_cli.network import fitting, modelfiles, models, training, trainingdata
+from fmtwist_cli.network.config import TrainConfig
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +22,7 @@ def data_dir(tmp_path):
 
 
 def test_defaults_are_the_notebooks_settings():
-    c = training.TrainConfig()
+    c = TrainConfig()
     assert (c.arch, c.optimizer, c.loss, c.validation_split, c.batch_size, c.epochs) == (
         "custom", "adam", "categorical_crossentropy", 0.2, 128, 15,
     )  # fmt: skip
@@ -31,7 +32,7 @@ def test_same_seed_same_weights_other_seed_other_weights(data_dir):
     data = trainingdata.load_training_data(data_dir / "data.npz")
 
     def weights(seed):
-        config = training.TrainConfig(arch="default", epochs=1, batch_size=64, seed=seed, limit=200)
+        config = TrainConfig(arch="default", epochs=1, batch_size=64, seed=seed, limit=200)
         return training.train(data, config).model.get_weights()
 
     first, again, other = weights(3), weights(3), weights(4)
@@ -39,23 +40,46 @@ def test_same_seed_same_weights_other_seed_other_weights(data_dir):
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
 
 
-def test_progress_events_and_history(data_dir):
+class Reports:
+    """What a training run reported: each progress call (task, done, total, info) and each logged line."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, int | None, dict]] = []
+        self.lines: list[str] = []
+
+    def progress(self, done, total, task="", **info):
+        self.calls.append((task, done, total, info))
+
+    def batches(self):
+        """The reports of the steps run (not an epoch's start at 0, nor its end with its time)."""
+        return [(done, info) for _, done, _, info in self.calls if done > 0 and "seconds" not in info]
+
+
+def test_progress_reports_lines_and_history(data_dir):
     data = trainingdata.load_training_data(data_dir / "data.npz")
-    events = []
-    config = training.TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=1)
-    result = training.train(data, config, events.append)
-    kinds = [e["event"] for e in events]
+    seen = Reports()
+    config = TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=1)
+    result = training.train(data, config, seen.progress, seen.lines.append)
     steps = int(np.ceil(int(400 * 0.8) / 32))
-    assert kinds == ["start"] + (["epoch_begin"] + ["batch"] * steps + ["epoch_end"]) * 2 + ["test_begin"]
-    assert events[0] == {"event": "start", "device": "CPU", "backend": "tensorflow"}
-    assert events[2]["logs"].keys() >= {"loss", "accuracy"}  # the first step shows its metrics at once
-    assert events[-2]["logs"].keys() >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    # each epoch a task counted in steps: its start, every step, its end
+    expected = [(f"Epoch {e}/2", done) for e in (1, 2) for done in (0, *range(1, steps + 1), steps)]
+    assert [(task, done) for task, done, _, _ in seen.calls] == expected
+    assert {total for _, _, total, _ in seen.calls} == {steps}
+    assert seen.lines[0] == "Training on CPU (tensorflow backend)"
+    assert [line.split("  ")[0] for line in seen.lines[1:3]] == ["Epoch 1/2", "Epoch 2/2"]
+    assert "  loss " in seen.lines[1] and "  val_acc " in seen.lines[1] and seen.lines[1].endswith(" s")
+    assert seen.lines[3:] == ["Evaluating on 200 test images"]
+    first, last = seen.calls[1][3], seen.calls[-1][3]
+    assert first["logs"].keys() >= {"loss", "accuracy"}  # the first step shows its metrics at once
+    assert first["metrics"].startswith("loss ") and " acc " in first["metrics"]
+    assert last["logs"].keys() >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert seen.lines[2].endswith(last["metrics"])
     hist = result.history
     assert hist["arch"] == "default" and hist["labels"] == "mystery" and hist["n_classes"] == 5
     assert hist["n_params"] == 40_933
     assert hist["params"]["train_images"] == 320 and hist["params"]["validation_images"] == 80
     assert [e["epoch"] for e in hist["epochs"]] == [1, 2]
-    assert hist["epochs"][1]["loss"] == pytest.approx(events[-2]["logs"]["loss"])
+    assert hist["epochs"][1]["loss"] == pytest.approx(last["logs"]["loss"])
     assert all(e["seconds"] > 0 for e in hist["epochs"])
     # the patches are easy: far above the 0.2-0.3 of guessing
     assert hist["test"]["accuracy"] > 0.6
@@ -64,25 +88,25 @@ def test_progress_events_and_history(data_dir):
 def test_progress_reads_the_metrics_every_few_steps(data_dir, monkeypatch):
     """Every batch moves the bar; only every METRICS_EVERY-th step (and the
     epoch's end) carries the metrics, whose reading waits for the device."""
-    monkeypatch.setattr(training, "METRICS_EVERY", 4)
+    monkeypatch.setattr(fitting, "METRICS_EVERY", 4)
     data = trainingdata.load_training_data(data_dir / "data.npz")
-    events = []
-    config = training.TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=1)
-    training.train(data, config, events.append)
-    batches = [e for e in events if e["event"] == "batch"]
-    assert [e["step"] for e in batches] == list(range(1, 11)) * 2
-    assert [e["step"] for e in batches if "logs" in e] == [1, 5, 9] * 2
-    assert all(e["logs"].keys() >= {"loss", "accuracy"} for e in batches if "logs" in e)
+    seen = Reports()
+    config = TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=1)
+    training.train(data, config, seen.progress)
+    batches = seen.batches()
+    assert [step for step, _ in batches] == list(range(1, 11)) * 2
+    assert [step for step, info in batches if "logs" in info] == [1, 5, 9] * 2
+    assert all(info["logs"].keys() >= {"loss", "accuracy"} for _, info in batches if "logs" in info)
 
 
 def test_steps_per_execution_same_weights_one_event_per_execution(data_dir):
     data = trainingdata.load_training_data(data_dir / "data.npz")
 
     def run(spe):
-        events = []
-        config = training.TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=spe)
-        weights = training.train(data, config, events.append).model.get_weights()
-        return weights, [e["step"] for e in events if e["event"] == "batch"]
+        seen = Reports()
+        config = TrainConfig(arch="default", epochs=2, batch_size=32, seed=0, steps_per_execution=spe)
+        weights = training.train(data, config, seen.progress).model.get_weights()
+        return weights, [step for step, _ in seen.batches()]
 
     (one, one_steps), (four, four_steps) = run(1), run(4)
     assert one_steps == list(range(1, 11)) * 2
@@ -91,10 +115,10 @@ def test_steps_per_execution_same_weights_one_event_per_execution(data_dir):
 
 
 def test_recipe_defaults_and_overrides():
-    custom = training.TrainConfig(arch="custom")
+    custom = TrainConfig(arch="custom")
     settings = (custom.epochs, custom.batch_size, custom.optimizer, custom.learning_rate, custom.schedule)
     assert (*settings, custom.steps_per_execution) == (15, 128, "adam", None, "constant", 1)
-    fast = training.TrainConfig(arch="fast")
+    fast = TrainConfig(arch="fast")
     assert (fast.epochs, fast.batch_size, fast.optimizer, fast.learning_rate, fast.schedule) == (
         14,
         128,
@@ -102,20 +126,20 @@ def test_recipe_defaults_and_overrides():
         3e-3,
         "cosine",
     )
-    assert training.TrainConfig(arch="default").steps_per_execution == 8
-    mine = training.TrainConfig(arch="fast", epochs=3, batch_size=64, learning_rate=1e-3, schedule="constant")
+    assert TrainConfig(arch="default").steps_per_execution == 8
+    mine = TrainConfig(arch="fast", epochs=3, batch_size=64, learning_rate=1e-3, schedule="constant")
     assert (mine.epochs, mine.batch_size, mine.learning_rate, mine.schedule) == (3, 64, 1e-3, "constant")
     # the recipe's learning rate belongs to its optimizer: another optimizer keeps its own
-    assert training.TrainConfig(arch="fast", optimizer="sgd").learning_rate is None
+    assert TrainConfig(arch="fast", optimizer="sgd").learning_rate is None
 
 
 def test_cosine_schedule_warms_up_then_decays_to_zero():
-    config = training.TrainConfig(arch="fast", epochs=4)
-    schedule = training.learning_rate(config, steps_per_epoch=100, default=1e-3)
+    config = TrainConfig(arch="fast", epochs=4)
+    schedule = fitting.learning_rate(config, steps_per_epoch=100, default=1e-3)
     rate = [float(schedule(step)) for step in (0, 25, 50, 200, 400)]
     assert rate[0] == pytest.approx(3e-4) and rate[2] == pytest.approx(3e-3)
     assert rate[0] < rate[1] < rate[2] > rate[3] > rate[4] and rate[4] == pytest.approx(0.0, abs=1e-9)
-    assert training.learning_rate(training.TrainConfig(arch="custom"), 100, default=1e-3) == 1e-3
+    assert fitting.learning_rate(TrainConfig(arch="custom"), 100, default=1e-3) == 1e-3
 
 
 def test_train_command_writes_model_and_history(run, data_dir):
@@ -159,9 +183,7 @@ def test_original_labels_from_source(run, tmp_path):
 
 
 def test_source_is_only_for_original_labels(tmp_path):
-    with pytest.raises(
-        FmtwistError, match=r"^--source is for --labels original \(mystery labels come from data\.npz\)$"
-    ):
+    with pytest.raises(ParameterError, match=r"^source is for labels original \(mystery labels come from data\.npz\)$"):
         trainingdata.load_training_data(tmp_path / "data.npz", "mystery", source=tmp_path)
 
 
@@ -279,13 +301,13 @@ def test_load_model_errors(tmp_path):
 
 def test_sparse_loss_trains_on_indices(data_dir):
     data = trainingdata.load_training_data(data_dir / "data.npz")
-    config = training.TrainConfig(arch="default", loss="sparse_categorical_crossentropy", epochs=1, limit=100, seed=0)
+    config = TrainConfig(arch="default", loss="sparse_categorical_crossentropy", epochs=1, limit=100, seed=0)
     assert training.train(data, config).history["params"]["loss"] == "sparse_categorical_crossentropy"
 
 
 def test_limit_below_two_is_refused():
-    with pytest.raises(FmtwistError, match=r"--limit must be at least 2 \(got 1\)"):
-        training.TrainConfig(limit=1).check()
+    with pytest.raises(ParameterError, match=r"^limit must be at least 2 \(got 1\)$"):
+        TrainConfig(limit=1).check()
 
 
 def test_names_of_files():

@@ -1,5 +1,10 @@
 """The ``fmtwist`` command: one Typer app, one thin module per subcommand.
 
+The root group lists the commands from :data:`COMMANDS` and imports a command's
+module (``fmtwist_cli.cli.<name>``) only when that command runs, or its own
+``--help`` or completion is asked: ``fmtwist --help`` and a shell's Tab load no
+NumPy and no step.
+
 ``main()`` turns fmtwist's own exceptions into one line on stderr and exit
 code 1, and any other exception into one ``internal error`` line, exit 1
 (``FMTWIST_DEBUG=1`` shows the traceback instead); usage errors exit 2.
@@ -7,36 +12,106 @@ code 1, and any other exception into one ``internal error`` line, exit 1
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+import types
 
 import typer
 
 from fmtwist_cli import __version__
-from fmtwist_cli.cli.cluster import cluster
-from fmtwist_cli.cli.embed import embed
-from fmtwist_cli.cli.explore import explore
-from fmtwist_cli.cli.export import export
-from fmtwist_cli.cli.grade import grade
-from fmtwist_cli.cli.info import info
-from fmtwist_cli.cli.inspect import inspect
-from fmtwist_cli.cli.plot import app as plot
-from fmtwist_cli.cli.prepare import prepare
-from fmtwist_cli.cli.reduce import reduce
-from fmtwist_cli.cli.report import report
-from fmtwist_cli.cli.train import train
-from fmtwist_cli.cli.ui import flag
 from fmtwist_cli.errors import FmtwistError, ParameterError
 
-ORDER: list[str] = []  # command names as registered below
+# In pipeline order, so --help reads as the workflow. Each help is the first paragraph of the command's docstring
+# (what Typer would list), copied so listing imports nothing; tests/test_docs.py checks they stay equal.
+COMMANDS = {
+    "prepare": "Build the twisted dataset: artifacts/data.npz and the answer key artifacts/twist.json.",
+    "train": "Train a network: artifacts/model-ARCH.keras and artifacts/history-ARCH.json.",
+    "export": "Export a trained model to ONNX: artifacts/model-ARCH.onnx.",
+    "embed": "Classify and embed a split with onnxruntime: artifacts/embeddings.npz.",
+    "cluster": (
+        "Cluster the encoding; score the clusters against the mystery labels "
+        "(and, with --answer-key, the original categories)."
+    ),
+    "reduce": "Project the encoding to 2-D (PCA, t-SNE or UMAP) for plotting and clustering.",
+    "inspect": "Show a cluster's or a class's images right in the terminal.",
+    "plot": "Draw a figure: learning curves, a map, the k-distance curve, a confusion matrix or image samples.",
+    "report": "Write the report: what is each mystery class made of? artifacts/report/index.html and report.md.",
+    "explore": "Write artifacts/explore.html: every image on the map, to explore and to solve the puzzle by hand.",
+    "grade": "Grade a guess against the answer key: how many of the 10 categories are placed in their true class.",
+    "info": "Show what an artifact is: its kind, how it was made, what from, and its arrays.",
+}
+SUB_APPS = ("plot",)  # modules whose `app` is a Typer sub-app (one command per kind); the others' command is `<name>`
 
 
-class _InOrder(typer.core.TyperGroup):
-    """Lists commands as registered: Typer would put sub-apps (`plot`) after every command."""
+class _Listed(typer.core.TyperCommand):
+    """A command as `fmtwist --help` and completion list it: its name and help, its module not imported."""
 
-    def list_commands(self, ctx) -> list[str]:
-        names = super().list_commands(ctx)
-        return sorted(names, key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER))
+
+class _Lazy(typer.core.TyperGroup):
+    """The root group: every command listed (and typos suggested) from COMMANDS, each loaded when it is resolved."""
+
+    def __init__(self, **attrs) -> None:
+        super().__init__(**attrs)
+        self.commands.update({name: _Listed(name=name, help=text) for name, text in COMMANDS.items()})
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, _Listed):
+            command = self.commands[name] = load(name)
+        return name, command, rest
+
+    def get_params(self, ctx):
+        # Typer coerces a value through pydantic (0.2 s to import) unless it is a bool already, and a shell's Tab
+        # parses the root's flags that default to None (--help, --install-completion, --show-completion): as False,
+        # they read the same and listing the commands imports no pydantic.
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.default is None:
+                param.default = False
+        return params
+
+    def format_help(self, ctx, formatter) -> None:
+        _import_typer_help()
+        super().format_help(ctx, formatter)
+
+
+# typer.rich_utils, which draws the help, imports rich.markdown (markdown_it) and rich.traceback at the top for
+# markdown help and pretty tracebacks: fmtwist uses neither, and they are about 0.1 s of `fmtwist --help`.
+DEFERRED = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+
+
+class _Deferred(type):
+    """A class standing in for a rich one while typer.rich_utils loads: the real class is imported on first use."""
+
+    def _real(cls) -> type:
+        return getattr(importlib.import_module(cls.__module__), cls.__name__)
+
+    def __call__(cls, *args, **kwargs):
+        return cls._real()(*args, **kwargs)
+
+    def __getattr__(cls, name: str):
+        return getattr(cls._real(), name)
+
+
+def _import_typer_help() -> None:
+    """Import typer.rich_utils with stand-ins for the DEFERRED modules, then take the stand-ins out of sys.modules,
+    so that whoever imports those modules later gets the real ones."""
+    if "typer.rich_utils" in sys.modules:
+        return
+    placed = {}
+    for module, name in DEFERRED.items():
+        if module not in sys.modules:
+            placed[module] = sys.modules[module] = types.ModuleType(module)
+            setattr(placed[module], name, _Deferred(name, (), {"__module__": module}))
+    try:
+        importlib.import_module("typer.rich_utils")
+    except ImportError:
+        pass  # a Typer that takes more from them: it imports rich_utils itself, as it is, when it draws the help
+    finally:
+        for module, stand_in in placed.items():
+            if sys.modules.get(module) is stand_in:
+                del sys.modules[module]
 
 
 app = typer.Typer(
@@ -45,11 +120,23 @@ app = typer.Typer(
         "Solve the twisted Fashion-MNIST puzzle: "
         "prepare -> train -> export -> embed -> cluster -> reduce -> inspect/plot/report."
     ),
-    cls=_InOrder,
-    add_completion=False,  # `fmtwist --help` takes ~0.4 s (numpy, typer, rich): too slow to run on every Tab
+    cls=_Lazy,
+    add_completion=True,  # fmtwist --install-completion: a Tab starts up as fast as --help
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def load(name: str) -> typer.core.TyperCommand | typer.core.TyperGroup:
+    """The command ``name``, its module imported, as Typer builds it for ``app.command()`` (``app.add_typer()`` for
+    a sub-app)."""
+    module = importlib.import_module(f"{__package__}.{name}")
+    holder = typer.Typer(rich_markup_mode=app.rich_markup_mode, pretty_exceptions_short=app.pretty_exceptions_short)
+    if name in SUB_APPS:
+        holder.add_typer(module.app)
+    else:
+        holder.command()(getattr(module, name))
+    return typer.main.get_group(holder).commands[name]
 
 
 def _version(value: bool) -> None:
@@ -67,18 +154,10 @@ def _root(
     pass
 
 
-# In pipeline order, so --help reads as the workflow; `plot` is a sub-app, one command per figure.
-for command in (prepare, train, export, embed, cluster, reduce, inspect, plot, report, explore, grade, info):
-    if isinstance(command, typer.Typer):
-        app.add_typer(command)
-        ORDER.append(command.info.name)
-    else:
-        app.command()(command)
-        ORDER.append(command.__name__)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the app; return the exit code (1 for fmtwist errors, 2 for usage)."""
+    if os.environ.get("_FMTWIST_COMPLETE"):  # a shell's Tab (Click's _PROG_COMPLETE): it lists help texts too
+        _import_typer_help()
     try:
         app(args=argv, prog_name="fmtwist")
     except SystemExit as exc:
@@ -86,7 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     except FmtwistError as exc:
         if os.environ.get("FMTWIST_DEBUG"):
             raise
-        message = exc.render(flag) if isinstance(exc, ParameterError) else str(exc)
+        if isinstance(exc, ParameterError):
+            from fmtwist_cli.cli.ui import flag  # rich's progress bars: not loaded for --help
+
+            message = exc.render(flag)
+        else:
+            message = str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 1
     except OSError as exc:  # a file system problem our checks did not foresee

@@ -3,13 +3,10 @@ from typing import Annotated
 
 import typer
 
-from fmtwist_cli import artifacts
-from fmtwist_cli.artifacts import layout
 from fmtwist_cli.cli import ui as _ui
 from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt
-from fmtwist_cli.encode import embedding
+from fmtwist_cli.encode import step
 from fmtwist_cli.encode.embedding import Provider, Split
-from fmtwist_cli.network import models
 
 
 def embed(
@@ -40,50 +37,26 @@ def embed(
         fmtwist embed --model artifacts/model-default.onnx --threads 2 --json
         fmtwist embed --provider cuda                   # on the GPU (README: GPU)
     """
-    files = layout.Layout(artifacts_dir)
-    model_path, note = (model, None) if model else files.pick_model(".onnx", layout.Labels.mystery, models.DEFAULT_ARCH)
-    out_path = out or files.embeddings
-    with _ui.progress("Embedding", unit="images") as advance:
-        result, score = embedding.embed(
-            model_path, data or files.data, split, batch_size, threads, lambda n, total: advance(n, total), provider
-        )
-    if result.meta["provider"] == embedding.CUDA:
-        _ui.log("onnxruntime ran on the GPU (CUDAExecutionProvider)")
-    else:  # where CUDA was asked for but no GPU answered, onnxruntime fell back to the CPU
-        none = embedding.CUDA not in embedding.providers(Provider.auto)
-        _ui.log(
-            "onnxruntime ran on the CPU" + (" (no CUDA provider: onnxruntime-gpu is not installed)" if none else "")
-        )
-    artifacts.save(result, out_path)
-    if note:
-        _ui.log(note)
-    k = result.meta["n_classes"]
-    report = {
-        "model": str(model_path),
-        "arch": result.meta["arch"],
-        "layer": result.meta["layer"],
-        "split": split.value,
-        "provider": result.meta["provider"],
-        "images": result.rows(),
-        "embedding_dim": int(result["embedding"].shape[1]),
-        **score,
-        "written": str(out_path),
-    }
+    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
+    with _ui.bar() as progress:
+        result = step.embed(artifacts_dir, **options, progress=progress, log=_ui.log)
+    summary = result.summary
     if as_json:
-        _ui.print_json(report)
+        _ui.print_json(summary)
         return
     con = _ui.out()
     con.print(
-        f"{report['images']} {split.value} images through {model_path} ({report['arch']}); "
-        f"embedding = layer '{report['layer']}', {report['embedding_dim']} values"
+        f"{summary['images']} {summary['split']} images through {summary['model']} ({summary['arch']}); "
+        f"embedding = layer '{summary['layer']}', {summary['embedding_dim']} values"
     )
-    con.print(f"Accuracy (onnxruntime): {score['accuracy']:.4f}")
+    con.print(f"Accuracy (onnxruntime): {summary['accuracy']:.4f}")
+    k = len(summary["per_class_accuracy"])
     _ui.table(
         "Per-class accuracy and confusion matrix (rows: true class, columns: predicted)",
         ["class", "accuracy", *[f"pred {c}" for c in range(k)]],
         [
-            [c, "-" if acc is None else f"{acc:.4f}", *score["confusion"][c]]
-            for c, acc in enumerate(score["per_class_accuracy"])
+            [c, "-" if acc is None else f"{acc:.4f}", *summary["confusion"][c]]
+            for c, acc in enumerate(summary["per_class_accuracy"])
         ],
     )
-    con.print(f"wrote {out_path}")
+    con.print(f"wrote {result.path}")

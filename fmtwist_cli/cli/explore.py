@@ -3,11 +3,9 @@ from typing import Annotated
 
 import typer
 
-from fmtwist_cli import artifacts
-from fmtwist_cli import explore as exploring
-from fmtwist_cli.artifacts.layout import Layout
 from fmtwist_cli.cli import ui as _ui
 from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt, SeedOpt
+from fmtwist_cli.explore import step
 
 
 def explore(
@@ -49,15 +47,14 @@ def explore(
         fmtwist explore --answer-key artifacts/twist.json --json | jq .bytes
         fmtwist grade guess.json --answer-key artifacts/twist.json
     """
-    path = out or Layout(artifacts_dir).explore_page
-    artifacts.check_writable(path)  # before the work
-    inp, notes = exploring.load(artifacts_dir, answer_key, reference, embeddings, seed, progress=_ui.log)
-    gathered = exploring.gather(inp, progress=_ui.log)
-    summary = {**exploring.write(gathered, path), "notes": notes}
+    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json", "open_page")}
+    with _ui.bar() as progress:
+        result = step.explore(artifacts_dir, **options, progress=progress, log=_ui.log)
+    summary = result.summary
     if open_page:
         import webbrowser
 
-        webbrowser.open(Path(path).resolve().as_uri())
+        webbrowser.open(Path(result.path).resolve().as_uri())
     if as_json:
         _ui.print_json(summary)
         return

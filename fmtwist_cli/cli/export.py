@@ -3,12 +3,10 @@ from typing import Annotated
 
 import typer
 
-from fmtwist_cli.artifacts import layout
 from fmtwist_cli.artifacts.layout import Labels
 from fmtwist_cli.cli import ui as _ui
 from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt
-from fmtwist_cli.network import export as exporting
-from fmtwist_cli.network import models
+from fmtwist_cli.network import models, step
 
 
 def export(
@@ -54,39 +52,21 @@ def export(
         fmtwist export --layer dense --out artifacts/model-custom-dense.onnx
         fmtwist export --labels original            # the reference classifier
     """
-    files, note = layout.Layout(artifacts_dir), None
-    if model is not None:
-        model_file = model
-    elif arch is not None:
-        model_file = files.model(arch, labels)
-    else:
-        model_file, note = files.pick_model(".keras", labels, models.DEFAULT_ARCH)
-    result = exporting.export(model_file, out, layer, data or files.data)
-    if note:
-        _ui.log(note)
-    report = {
-        "written": str(result.path),
-        "arch": result.meta["arch"],
-        "labels": result.meta["labels"],
-        "n_classes": int(result.meta["n_classes"]),
-        "layer": result.meta["layer"],
-        "embedding_dim": result.embedding_dim,
-        "sample": result.sample_source,
-        "max_abs_diff": result.max_abs_diff,
-        "diffs": result.diffs,
-        "tolerance": exporting.TOLERANCE,
-        "metadata": result.meta,
-    }
+    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
+    with _ui.bar() as progress:
+        result = step.export(artifacts_dir, **options, progress=progress, log=_ui.log)
+    report = result.summary
     if as_json:
         _ui.print_json(report)
         return
     con = _ui.out()
     con.print(
-        f"Exported {model_file} ({report['arch']}, {report['n_classes']} classes); "
+        f"Exported {report['model']} ({report['arch']}, {report['n_classes']} classes); "
         f"embedding = layer '{report['layer']}', {report['embedding_dim']} values"
     )
+    diffs = report["diffs"]
     con.print(
-        f"Keras vs onnxruntime on {result.sample_source}: largest absolute difference {result.max_abs_diff:.2e} "
-        f"(embedding {result.diffs['embedding']:.2e}, probs {result.diffs['probs']:.2e}; limit {exporting.TOLERANCE:g})"
+        f"Keras vs onnxruntime on {report['sample']}: largest absolute difference {report['max_abs_diff']:.2e} "
+        f"(embedding {diffs['embedding']:.2e}, probs {diffs['probs']:.2e}; limit {report['tolerance']:g})"
     )
-    con.print(f"wrote {result.path}")
+    con.print(f"wrote {report['written']}")

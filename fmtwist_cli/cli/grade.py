@@ -3,11 +3,9 @@ from typing import Annotated
 
 import typer
 
-from fmtwist_cli import artifacts
-from fmtwist_cli.artifacts.layout import Layout
 from fmtwist_cli.cli import ui as _ui
 from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt
-from fmtwist_cli.puzzle import guess
+from fmtwist_cli.puzzle import step
 
 
 def grade(
@@ -39,16 +37,14 @@ def grade(
         fmtwist grade guess.json --answer-key artifacts/twist.json
         fmtwist report --json > r.json && fmtwist grade r.json --json | jq .categories_right
     """
-    key_path = answer_key or Layout(artifacts_dir).answer_key
-    truth = artifacts.load_answer_key(key_path)["mapping_by_index"]
-    placed = guess.parse_guess(artifacts.load_json(guess_file, "guess file"), max(truth) + 1, str(guess_file))
-    result = guess.grade(placed, truth)
+    result = step.grade(artifacts_dir, guess=guess_file, answer_key=answer_key, log=_ui.log)
+    summary = result.summary
     if as_json:
-        _ui.print_json({"guess": str(guess_file), "answer_key": str(key_path), **result})
+        _ui.print_json(summary)
         return
     con = _ui.out()
-    con.print(f"{guess_file}: {result['categories_right']}/{result['categories_total']} categories placed right")
-    wrong = [row for row in result["per_category"] if not row["right"]]
+    con.print(f"{guess_file}: {summary['categories_right']}/{summary['categories_total']} categories placed right")
+    wrong = [row for row in summary["per_category"] if not row["right"]]
     if wrong:
         width = max(len(row["category"]) for row in wrong)
         con.print("wrong:")

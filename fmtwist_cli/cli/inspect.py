@@ -4,11 +4,9 @@ from typing import Annotated
 
 import typer
 
-from fmtwist_cli import artifacts
-from fmtwist_cli.artifacts.layout import Layout
 from fmtwist_cli.cli import ui as _ui
 from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt, SeedOpt
-from fmtwist_cli.views import images, plots, terminal
+from fmtwist_cli.views import step, terminal
 from fmtwist_cli.views.images import Pick
 
 
@@ -75,41 +73,24 @@ def inspect(
         fmtwist inspect --pick noise --clusters artifacts/clusters-dbscan.npz
         fmtwist inspect --label 4 --ascii --png class4.png
     """
-    pick = Pick(pick)
-    layout = Layout(artifacts_dir)
-    if png is not None:
-        plots.figure_format(png)
-    emb_path = embeddings or layout.embeddings
-    needs_embeddings = cluster is not None or pick is not Pick.random or embeddings is not None
-    data_art = artifacts.load(data or layout.data, "data")
-    emb_art = artifacts.load(emb_path, "embeddings") if needs_embeddings or emb_path.exists() else None
-    if emb_art is None:
-        _ui.log(f"note: no {emb_path} yet: showing the test split of data.npz")
-    clu_art = None
-    if cluster is not None or pick is Pick.noise or clusters is not None:
-        clu_art = artifacts.load(clusters or layout.default_clusters(), "clusters")
-    coll = images.collect(data_art, emb_art, clu_art)
-    sel = images.select(coll, cluster, label, pick, n, seed)
+    options = {k: v for k, v in locals().items() if k not in ("ascii_", "artifacts_dir", "as_json")}
+    with _ui.bar() as progress:
+        result = step.inspect(artifacts_dir, **options, progress=progress, log=_ui.log)
+    if as_json:
+        _ui.print_json(result.summary)
+        return
+    _print_grid(result.artifact, per_row, ascii_)
+    if result.path is not None:
+        _ui.out().print(f"wrote {result.path}", markup=False)
 
+
+def _print_grid(sel, per_row: int | None, ascii_: bool) -> None:
+    """The selection in the terminal: half blocks in grey, or plain characters where colour is off."""
     console = _ui.out()
     plain = ascii_ or bool(os.environ.get("NO_COLOR")) or not console.is_terminal or console.is_dumb_terminal
     if per_row is None:
         per_row = terminal.fit_per_row(console.size.width if console.is_terminal else None)
-    per_row = max(1, per_row)
-    if png is not None:
-        images.save_grid_png(sel, png, per_row=min(per_row, images.MAX_PER_ROW))
-    if as_json:
-        _ui.print_json(
-            {
-                "title": sel.title,
-                "members": sel.total,
-                "pick": pick.value,
-                "shown": sel.items,
-                "png": str(png) if png else None,
-            }
-        )
-        return
-    bands = terminal.bands(sel.images, sel.captions, sel.wrong, per_row)
+    bands = terminal.bands(sel.images, sel.captions, sel.wrong, max(1, per_row))
     if plain:
         lines = [sel.title, ""]
         for band in bands:
@@ -117,8 +98,6 @@ def inspect(
         console.file.write("\n".join(lines))
     else:
         _print_half_blocks(console, sel.title, bands)
-    if png is not None:
-        console.print(f"wrote {png}", markup=False)
 
 
 def _print_half_blocks(console, title: str, bands: list) -> None:

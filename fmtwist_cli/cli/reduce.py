@@ -3,12 +3,10 @@ from typing import Annotated
 
 import typer
 
-from fmtwist_cli import artifacts
-from fmtwist_cli.artifacts.layout import Layout
 from fmtwist_cli.cli import ui as _ui
 from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt, SeedOpt
-from fmtwist_cli.maps import projection
-from fmtwist_cli.maps.projection import Method, TsneBackend
+from fmtwist_cli.maps import step
+from fmtwist_cli.maps.params import Method, TsneBackend
 
 
 def reduce(
@@ -55,38 +53,19 @@ def reduce(
         fmtwist reduce --method umap --seed 0 --json | jq .trustworthiness
         fmtwist reduce --method umap --neighbors 30 --min-dist 0 --out artifacts/coords-umap-tight.npz
     """
-    method, backend = Method(method), TsneBackend(backend)
-    emb_path = embeddings or Layout(artifacts_dir).embeddings
-    out_path = out or Layout(artifacts_dir).coords(method.value)
-    emb = artifacts.load(emb_path, "embeddings")
-
-    label = method.title + (f" ({backend.value})" if method is Method.tsne else "")
-    with _ui.progress(label) as advance:
-        state = {"done": 0}
-
-        def tick(done: int, total: int) -> None:
-            advance(done - state["done"], total)
-            state["done"] = done
-
-        result, summary = projection.map_embeddings(
-            emb,
-            out_path,
-            method,
-            seed,
-            scale,
-            backend=backend,
-            progress=tick,
-            trust=trust,
-            perplexity=perplexity,
-            n_neighbors=neighbors,
-            min_dist=min_dist,
-        )
-    summary["written"] = str(out_path)
+    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
+    with _ui.bar() as progress:
+        result = step.reduce(artifacts_dir, **options, progress=progress, log=_ui.log)
+    summary = result.summary
     if as_json:
         _ui.print_json(summary)
         return
     trust_text = (
-        f", trustworthiness {result.info['trustworthiness']:.4f} (k = 10)" if "trustworthiness" in result.info else ""
+        f", trustworthiness {summary['trustworthiness']:.4f} (k = {summary['trust_k']})"
+        if "trustworthiness" in summary
+        else ""
     )
-    _ui.out().print(f"{label} of {summary['rows']:,} rows in {result.seconds:.1f}s{trust_text}")
-    _ui.out().print(f"wrote {out_path}")
+    _ui.out().print(
+        f"{step.label(method, backend)} of {summary['rows']:,} rows in {summary['seconds']:.1f}s{trust_text}"
+    )
+    _ui.out().print(f"wrote {result.path}")

@@ -3,11 +3,9 @@ from typing import Annotated, Any
 
 import typer
 
-from fmtwist_cli import artifacts
-from fmtwist_cli import report as reporting
-from fmtwist_cli.artifacts.layout import Layout
 from fmtwist_cli.cli import ui as _ui
 from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt, SeedOpt
+from fmtwist_cli.report import step
 
 
 def report(
@@ -44,17 +42,14 @@ def report(
         fmtwist report
         fmtwist report --answer-key artifacts/twist.json --json | jq .categories_right
     """
-    out_dir = out or Layout(artifacts_dir).report_dir
-    artifacts.check_writable(out_dir / "index.html", out_dir / "report.md", out_dir / "figures" / "figure.png")
-    inputs = reporting.load_inputs(artifacts_dir, answer_key, reference, embeddings)
-    built = reporting.build(inputs, seed=seed or 0, progress=_ui.log)
-    written = reporting.write(built, out_dir)
-    summary = {"written": written, **built.summary}
+    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
+    result = step.report(artifacts_dir, **options, log=_ui.log)
+    summary = result.summary
     if as_json:
         _ui.print_json(summary)
         return
     con = _ui.out()
-    for line in built.missing:
+    for line in summary["missing"]:
         con.print(f"missing: {line}")
     if summary["merge_map"] is not None:
         con.print("The guess:")
@@ -69,7 +64,7 @@ def report(
                 f" ({summary['map_subgroups_right']}/{k} from the map alone)"
             )
         con.print(text)
-    con.print(f"wrote {written['html']} (open it in a browser) and {written['markdown']}")
+    con.print(f"wrote {summary['written']['html']} (open it in a browser) and {summary['written']['markdown']}")
 
 
 def _class_line(row: dict[str, Any]) -> str:

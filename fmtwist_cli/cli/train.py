@@ -1,24 +1,15 @@
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from fmtwist_cli import artifacts
-from fmtwist_cli.artifacts import layout
 from fmtwist_cli.artifacts.layout import Labels
 from fmtwist_cli.cli import ui as _ui
 from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt, SeedOpt
-from fmtwist_cli.network import backends, models, training, trainingdata
+from fmtwist_cli.network import backends, models, step
+from fmtwist_cli.network.models import Arch
 
-# The registry's names, so --help lists them and a typo is a usage error.
-Arch = Enum("Arch", {name: name for name in models.ARCHITECTURES}, type=str)
 DEFAULT_ARCH = Arch(models.DEFAULT_ARCH)
-
-
-def _metrics(logs: dict[str, float]) -> str:
-    names = (("loss", "loss"), ("accuracy", "acc"), ("val_loss", "val_loss"), ("val_accuracy", "val_acc"))
-    return "  ".join(f"{short} {logs[key]:.4f}" for key, short in names if key in logs)
 
 
 def train(
@@ -99,110 +90,27 @@ def train(
         fmtwist train --labels original --seed 0   # reference classifier, repeatable
         fmtwist train --backend jax --device gpu   # JAX on the GPU (README: GPU)
     """
-    arch_name = arch.value
-    config = training.TrainConfig(
-        arch=arch_name,
-        labels=labels.value,
-        optimizer=optimizer,
-        loss=loss,
-        validation_split=validation_split,
-        batch_size=batch_size,
-        epochs=epochs,
-        seed=seed,
-        limit=limit,
-        backend=backend.value if backend else None,
-        device=device.value,
-        learning_rate=learning_rate,
-        schedule=schedule and schedule.value,
-        steps_per_execution=steps_per_execution,
-    )
-    config.check()
-    # before minutes of training, not after
-    files = layout.Layout(artifacts_dir)
-    artifacts.check_writable(files.model(arch_name, labels), files.history(arch_name, labels))
-    dataset = trainingdata.load_training_data(data or files.data, labels.value, answer_key, source)
-    backends.activate(config.backend, config.device)  # before --summary builds a model
-    if summary:
-        _show_summary(config, dataset.n_classes, as_json)
-    result = _fit(dataset, config)
-    mpath, hpath = training.save(result, artifacts_dir)
-    history = result.history
-    last = history["epochs"][-1]
-    report = {
-        "arch": history["arch"],
-        "labels": history["labels"],
-        "n_classes": history["n_classes"],
-        "n_params": history["n_params"],
-        "epochs": len(history["epochs"]),
-        "last_epoch": last,
-        "test": history["test"],
-        "train_seconds": history["train_seconds"],
-        "backend": history["backend"]["name"],
-        "device": history["backend"]["device"],
-        "written": [str(mpath), str(hpath)],
-    }
-    if summary and as_json:
-        report["layers"] = models.layer_table(result.model)
+    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
+    with _ui.bar() as progress:
+        result = step.train(artifacts_dir, **options, progress=progress, log=_ui.log)
+    report = result.summary
     if as_json:
         _ui.print_json(report)
         return
+    if summary:
+        _ui.table(
+            f"{report['arch']}: {report['n_params']:,} parameters",
+            ["layer", "type", "output shape", "params"],
+            [
+                [r["name"], r["type"], "(" + ", ".join(str(d) for d in r["output_shape"]) + ")", f"{r['params']:,}"]
+                for r in report["layers"]
+            ],
+        )
     con = _ui.out()
     con.print(
-        f"Trained {history['arch']} on {history['labels']} labels ({history['n_classes']} classes, "
-        f"{history['n_params']:,} parameters) in {history['train_seconds']:.1f} s"
+        f"Trained {report['arch']} on {report['labels']} labels ({report['n_classes']} classes, "
+        f"{report['n_params']:,} parameters) in {report['train_seconds']:.1f} s"
     )
-    con.print(f"Test loss {history['test']['loss']:.4f}  test accuracy {history['test']['accuracy']:.4f}")
+    con.print(f"Test loss {report['test']['loss']:.4f}  test accuracy {report['test']['accuracy']:.4f}")
     for p in report["written"]:
         con.print(f"wrote {p}")
-
-
-def _show_summary(config: training.TrainConfig, n_classes: int, as_json: bool) -> None:
-    if as_json:
-        return  # the table goes into the JSON object instead
-    model = models.build(config.arch, n_classes)
-    rows = models.layer_table(model)
-    _ui.table(
-        f"{config.arch}: {model.count_params():,} parameters",
-        ["layer", "type", "output shape", "params"],
-        [
-            [r["name"], r["type"], "(" + ", ".join(str(d) for d in r["output_shape"]) + ")", f"{r['params']:,}"]
-            for r in rows
-        ],
-    )
-
-
-def _fit(dataset: trainingdata.TrainingData, config: training.TrainConfig) -> training.TrainResult:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    console = _ui.err()
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(bar_width=20),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[metrics]}"),
-        console=console,
-        disable=not console.is_terminal,
-    )
-    tasks: dict[int, Any] = {}
-
-    def progress(event: dict[str, Any]) -> None:
-        kind = event["event"]
-        if kind == "start":  # said once the data passed its checks, so a refusal stays one line
-            _ui.log(f"Training on {event['device']} ({event['backend']} backend)")
-        elif kind == "epoch_begin":
-            tasks[event["epoch"]] = bar.add_task(
-                f"Epoch {event['epoch']}/{event['epochs']}", total=event["steps"], metrics=""
-            )
-        elif kind == "batch":  # the metrics come every few steps only (reading them waits for the device)
-            metrics = {"metrics": _metrics(event["logs"])} if "logs" in event else {}
-            bar.update(tasks[event["epoch"]], completed=event["step"], **metrics)
-        elif kind == "epoch_end":
-            text = f"{_metrics(event['logs'])}  {event['seconds']:.1f} s"
-            bar.update(tasks[event["epoch"]], completed=event["steps"], metrics=text)
-            if bar.disable:
-                _ui.log(f"Epoch {event['epoch']}/{event['epochs']}  {text}")
-        elif kind == "test_begin":
-            _ui.log(f"Evaluating on {event['images']} test images")
-
-    with bar:
-        return training.train(dataset, config, progress)

@@ -9,7 +9,6 @@ import os
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.errors import DataError, FmtwistError
+from fmtwist_cli.result import Progress, quiet
 
 BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -36,8 +36,6 @@ IDX_SHA256 = {
 }
 CSV_FILES = ("x_train.csv", "y_train.csv", "x_test.csv", "y_test.csv")
 PIXELS = 28 * 28
-
-Progress = Callable[[int, int], None]  # (advance, total)
 
 
 @dataclass
@@ -114,8 +112,9 @@ def search_folders(source: Path | None = None) -> list[Path]:
     return folders
 
 
-def download(folder: Path, progress: Progress | None = None, base_url: str | None = None) -> Path:
-    """Fetch the four official files into ``folder``, verifying each by SHA-256."""
+def download(folder: Path, progress: Progress = quiet, base_url: str | None = None) -> Path:
+    """Fetch the four official files into ``folder``, verifying each by SHA-256; ``progress`` counts each
+    file's bytes."""
     for name in IDX_FILES.values():
         target = folder / name
         if target.is_file():
@@ -123,13 +122,13 @@ def download(folder: Path, progress: Progress | None = None, base_url: str | Non
         url = (base_url or BASE_URL) + name
         try:
             with urllib.request.urlopen(url, timeout=60) as resp:
-                total = int(resp.headers.get("Content-Length") or 0)
+                total, done = int(resp.headers.get("Content-Length") or 0) or None, 0
                 with artifacts.atomic_path(target) as tmp:
                     with open(tmp, "wb") as fh:
                         while chunk := resp.read(1 << 16):
                             fh.write(chunk)
-                            if progress:
-                                progress(len(chunk), total)
+                            done += len(chunk)
+                            progress(done, total, f"Downloading Fashion-MNIST: {name}")
                     _, digest = read_idx(tmp, 3 if "images" in name else 1)
                     if digest != IDX_SHA256[name]:
                         raise DataError(
@@ -143,7 +142,7 @@ def download(folder: Path, progress: Progress | None = None, base_url: str | Non
     return folder
 
 
-def find_official(source: Path | None = None, progress: Progress | None = None) -> RawData:
+def find_official(source: Path | None = None, progress: Progress = quiet) -> RawData:
     """Load official Fashion-MNIST from the first folder that has it, else download."""
     for folder in search_folders(source):
         if has_idx(folder):
@@ -278,7 +277,7 @@ def check_original_labels(data: RawData, where: Path) -> None:
             )
 
 
-def load_source(source: Path | None = None, progress: Progress | None = None) -> RawData:
+def load_source(source: Path | None = None, progress: Progress = quiet) -> RawData:
     """Auto-detect what ``source`` points at; None means the official data."""
     if source is None:
         return find_official(None, progress)

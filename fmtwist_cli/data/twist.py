@@ -27,15 +27,29 @@ CATEGORIES = (
 SEED_MAPPING = (4, 2, 2, 3, 0, 1, 0, 4, 3, 4)
 
 
-def category_units(class_sizes: list[int] | np.ndarray) -> np.ndarray:
-    """Each class's size in categories' worth of images.
+# "Are the classes balanced?" -- one tolerance for every use (the sub-group count, the report's size check):
+# sizes count categories only when every class is within this many categories' worth of images of a whole number.
+BALANCED = 0.25
+
+
+def category_units(
+    class_sizes: list[int] | np.ndarray, *, whole: bool = False, balanced: bool = False
+) -> np.ndarray | None:
+    """Each class's size in categories' worth of images: the one rule for reading a class's size.
 
     Fashion-MNIST has as many images of every category (7,000: 6,000 train,
     1,000 test), so a class merged from m categories holds m tenths of the
     images: its size alone says how many categories it holds.
+
+    ``whole``: rounded to whole numbers of at least 1 (every class holds a category), e.g. how many clusters
+    to look for in a class. ``balanced``: None unless every class is within :data:`BALANCED` of a whole
+    number of at least 1, so that the sizes do count categories (not in a subset, nor in other data).
     """
     sizes = np.asarray(class_sizes, dtype=np.float64)
-    return sizes * len(CATEGORIES) / max(sizes.sum(), 1.0)
+    units = sizes * len(CATEGORIES) / max(sizes.sum(), 1.0)
+    if balanced and (units.size == 0 or np.abs(units - np.round(units)).max() > BALANCED or np.round(units).min() < 1):
+        return None
+    return np.maximum(1, np.round(units)).astype(np.int64) if whole else units
 
 
 @dataclass(frozen=True)

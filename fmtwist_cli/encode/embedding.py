@@ -7,7 +7,6 @@ class count, layer) from the ONNX metadata written by ``fmtwist export``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -17,10 +16,11 @@ import numpy as np
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.artifacts import layout
-from fmtwist_cli.errors import ArtifactError, DataError, FmtwistError
+from fmtwist_cli.encode.onnxfile import INPUT_NAME, OUTPUTS, checked_onnx, reason
+from fmtwist_cli.errors import ArtifactError, DataError, ParameterError
+from fmtwist_cli.params import choice
+from fmtwist_cli.result import Progress
 
-INPUT_NAME = "image"
-OUTPUTS = ("embedding", "probs")
 DEFAULT_SCALE = 1.0 / 255.0
 
 
@@ -40,10 +40,7 @@ class Provider(str, Enum):
     cuda = "cuda"
 
 
-SPLITS = tuple(s.value for s in Split)
 CPU, CUDA = "CPUExecutionProvider", "CUDAExecutionProvider"
-
-Progress = Callable[[int, int], None]  # (advance, total)
 
 
 @dataclass
@@ -68,19 +65,26 @@ def _made_by(path: Path) -> str:
     return f"fmtwist export --arch {arch}" + (" --labels original" if labels is layout.Labels.original else "")
 
 
-def providers(choice: Provider | str = Provider.cpu) -> list[str]:
-    """onnxruntime's execution providers for ``choice``; CUDA only where onnxruntime-gpu offers it."""
+def providers(provider: Provider | str = Provider.cpu) -> list[str]:
+    """onnxruntime's execution providers for ``provider``; CUDA only where onnxruntime-gpu offers it."""
     import onnxruntime as ort
 
-    choice = Provider(choice)
+    wanted = choice(Provider, provider, "provider")
     available = ort.get_available_providers()
-    if choice is Provider.cuda and CUDA not in available:
-        raise FmtwistError(
-            f"--provider cuda: this onnxruntime has no CUDA provider (it has {', '.join(available)}); "
+    if wanted is Provider.cuda and CUDA not in available:
+        raise ParameterError(
+            "{} cuda: this onnxruntime has no CUDA provider " + f"(it has {', '.join(available)}); "
             "install onnxruntime-gpu in place of onnxruntime (pip install 'fmtwist[cuda]') "
-            "on a machine with an NVIDIA GPU"
+            "on a machine with an NVIDIA GPU",
+            "provider",
         )
-    return [CUDA, CPU] if choice is not Provider.cpu and CUDA in available else [CPU]
+    return [CUDA, CPU] if wanted is not Provider.cpu and CUDA in available else [CPU]
+
+
+def at_least_one(name: str, value: int | None) -> None:
+    """A count the caller gave (threads, batch size) that must be at least 1."""
+    if value is not None and value < 1:
+        raise ParameterError("{} must be at least 1 " + f"(got {value})", name)
 
 
 def session(onnx_path: Path, threads: int | None = None, provider: Provider | str = Provider.cpu) -> Any:
@@ -95,8 +99,7 @@ def session(onnx_path: Path, threads: int | None = None, provider: Provider | st
         raise ArtifactError(f"ONNX model not found: {path} (run `{_made_by(path)}` first)")
     if path.is_dir():
         raise ArtifactError(f"{path} is a folder, expected an ONNX model file")
-    if threads is not None and threads < 1:
-        raise FmtwistError(f"--threads must be at least 1 (got {threads})")
+    at_least_one("threads", threads)
     chosen = providers(provider)
     model_bytes = checked_onnx(path)
     options = ort.SessionOptions()
@@ -108,53 +111,7 @@ def session(onnx_path: Path, threads: int | None = None, provider: Provider | st
         # From the checked bytes, not the path: what runs is what was checked.
         return ort.InferenceSession(model_bytes, sess_options=options, providers=chosen)
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/InvalidGraph
-        raise ArtifactError(f"{path} is not a valid ONNX model ({_reason(exc)})") from None
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
-
-
-def _tensors(graph: Any) -> Any:
-    """Every tensor a graph holds: initializers and constants, subgraphs included."""
-    yield from graph.initializer
-    for sparse in graph.sparse_initializer:
-        yield from (sparse.values, sparse.indices)
-    yield from _node_tensors(graph.node)
-
-
-def _node_tensors(nodes: Any) -> Any:
-    for node in nodes:
-        for attr in node.attribute:
-            yield attr.t
-            yield from attr.tensors
-            for sub in (attr.g, *attr.graphs):
-                yield from _tensors(sub)
-
-
-def checked_onnx(path: Path) -> bytes:
-    """The file's bytes, once onnx.checker accepts them and no tensor refers to
-    another file (fmtwist's models are self-contained; a crafted model could
-    otherwise read any file as its weights). Raises ArtifactError."""
-    import onnx
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ArtifactError(f"cannot read {path} ({exc.strerror})") from None
-    try:
-        model = onnx.load_from_string(data)
-        # before the checker, which itself looks at the files external data names
-        tensors = [*_tensors(model.graph), *(t for f in model.functions for t in _node_tensors(f.node))]
-        external = any(t.data_location == onnx.TensorProto.EXTERNAL or t.external_data for t in tensors)
-        if not external:
-            onnx.checker.check_model(model)
-    except Exception as exc:  # protobuf's DecodeError, onnx's ValidationError, ...
-        raise ArtifactError(f"{path} is not a valid ONNX model ({_reason(exc)})") from None
-    if external:
-        raise ArtifactError(f"{path} refers to external data files, which fmtwist models never do; refusing to load it")
-    return data
+        raise ArtifactError(f"{path} is not a valid ONNX model ({reason(exc)})") from None
 
 
 def _dims(shape: list[Any]) -> list[Any]:
@@ -224,8 +181,7 @@ def run(
 ) -> dict[str, np.ndarray]:
     """Embed and classify with an opened model (see :func:`predict`)."""
     images = _check_images(images)
-    if batch_size < 1:
-        raise FmtwistError(f"--batch-size must be at least 1 (got {batch_size})")
+    at_least_one("batch_size", batch_size)
     n = len(images)
     scale = np.float32(info.scale)
     results: dict[str, np.ndarray] = {}
@@ -241,7 +197,7 @@ def run(
         results["embedding"][start : start + len(batch)] = emb.reshape(len(batch), -1)
         results["probs"][start : start + len(batch)] = probs
         if progress:
-            progress(len(batch), n)
+            progress(start + len(batch), n)
     if not results:
         results = {
             "embedding": np.empty((0, info.embedding_dim or 0), np.float32),
@@ -268,9 +224,7 @@ def predict(
 
 def select(data: artifacts.Artifact, split: Split | str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Images, labels, row index into data.npz and split name per row."""
-    if split not in SPLITS:
-        raise FmtwistError(f"--split must be one of: {', '.join(SPLITS)} (got '{split}')")
-    split = Split(split)
+    split = choice(Split, split, "split")
     parts = ("train", "test") if split is Split.all else (split.value,)
     xs, ys, idx, names = [], [], [], []
     for part in parts:
@@ -303,10 +257,9 @@ def embed(
     progress: Progress | None = None,
     provider: Provider | str = Provider.auto,
 ) -> tuple[artifacts.Artifact, dict[str, Any]]:
-    """Run the model over a split; return the embeddings artifact and scores."""
-    if split not in SPLITS:
-        raise FmtwistError(f"--split must be one of: {', '.join(SPLITS)} (got '{split}')")
-    split = Split(split).value
+    """Run the model over a split; return the embeddings artifact (not saved) and scores."""
+    split = choice(Split, split, "split").value
+    at_least_one("batch_size", batch_size)
     info = describe(onnx_path, threads, provider)
     data = artifacts.load(data_path, "data")
     k = int(data.meta["n_classes"])

@@ -8,7 +8,6 @@ clustering, the reference classifier's category and, with the answer key, the tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +19,11 @@ from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.errors import FmtwistError
 from fmtwist_cli.explore.page import Points
 from fmtwist_cli.groups import scores
+from fmtwist_cli.maps import params as maps_params
 from fmtwist_cli.maps import projection
 from fmtwist_cli.puzzle import guess
 from fmtwist_cli.report import Inputs, load_inputs
-
-Progress = Callable[[str], None]
+from fmtwist_cli.result import Log, Progress, quiet
 
 
 @dataclass
@@ -42,17 +41,19 @@ def load(
     reference: Path | None = None,
     embeddings: Path | None = None,
     seed: int | None = None,
-    progress: Progress | None = None,
-) -> tuple[Inputs, list[str]]:
+    log: Log | None = None,
+    progress: Progress = quiet,
+) -> tuple[Inputs, list[str], list[Path]]:
     """Load and check every input; make the t-SNE map first when the folder has no map at all.
 
-    Returns the inputs and the notes (artifacts left out, a map made), each already passed to ``progress``.
+    Returns the inputs, the notes (artifacts left out, a map made), each already passed to ``log``, and the
+    files written (the map made, if any). ``progress`` hears the map's making.
     """
-    progress = progress or (lambda message: None)
+    log = log or (lambda line: None)
     inp = load_inputs(folder, answer_key, reference, embeddings)
     if inp.embeddings is None:
         raise FmtwistError(f"embeddings not found: {Layout(folder).embeddings} (run `fmtwist embed` first)")
-    notes = list(inp.skipped)
+    notes, written = list(inp.skipped), []
     if not inp.maps:
         if Layout(folder).maps():  # maps of other embeddings: making one here would overwrite them
             raise FmtwistError(
@@ -60,13 +61,19 @@ def load(
                 f"`fmtwist reduce --embeddings {inp.embeddings.path} --out FILE` with a new file name"
             )
         note = f"no map yet: running `fmtwist reduce --method tsne` on {inp.embeddings.path} first"
-        progress(note)
+        log(note)
         notes.append(note)
-        projection.map_embeddings(inp.embeddings, Layout(folder).coords(projection.Method.tsne.value), seed=seed)
+        path = Layout(folder).coords(maps_params.Method.tsne.value)
+
+        def tick(done: int, total: int | None, *_, **__) -> None:
+            progress(done, total, "t-SNE map")
+
+        projection.map_embeddings(inp.embeddings, path, seed=seed, progress=tick)
+        written.append(path)
         inp = load_inputs(folder, answer_key, reference, embeddings)
     for note in inp.skipped:
-        progress(note)
-    return inp, notes
+        log(note)
+    return inp, notes, written
 
 
 def _rows_of(data: artifacts.Artifact, index: np.ndarray, split: np.ndarray, name: str) -> np.ndarray:
@@ -83,13 +90,13 @@ def _map_label(m: artifacts.Artifact) -> tuple[str, str]:
     stem = Path(m.path).stem.removeprefix("coords-") if m.path else "map"
     method = str(m.meta.get("method", ""))
     try:
-        title = projection.Method(method).title
+        title = maps_params.Method(method).title
     except ValueError:
         title = method or stem
     return stem, title if stem == method else f"{title} ({stem})"
 
 
-def reference_probs(inp: Inputs, images: np.ndarray, progress: Progress) -> np.ndarray | None:
+def reference_probs(inp: Inputs, images: np.ndarray, log: Log) -> np.ndarray | None:
     """The reference classifier's probabilities for each point's image, through onnxruntime."""
     if inp.reference is None:
         return None
@@ -101,14 +108,14 @@ def reference_probs(inp: Inputs, images: np.ndarray, progress: Progress) -> np.n
             f"{inp.reference} predicts {model.n_classes} classes, not the 10 original categories: "
             "export a model trained with --labels original"
         )
-    progress(f"running the reference classifier {Path(inp.reference).name} on {len(images):,} images")
+    log(f"running the reference classifier {Path(inp.reference).name} on {len(images):,} images")
     probs = embedding.run(model, images)["probs"]
     return probs
 
 
-def gather(inp: Inputs, progress: Progress | None = None) -> Gathered:
+def gather(inp: Inputs, log: Log | None = None) -> Gathered:
     """Every point's image and labels, from checked inputs."""
-    progress = progress or (lambda message: None)
+    log = log or (lambda line: None)
     emb = inp.embeddings
     index, split = emb["index"].astype(np.int64), emb["split"].astype(str)
     images = _rows_of(inp.data, index, split, "x")
@@ -116,7 +123,7 @@ def gather(inp: Inputs, progress: Progress | None = None) -> Gathered:
     probs = emb["probs"]
     maps = [(*_map_label(m), np.asarray(m["coords"], dtype=np.float32)) for m in inp.maps]
     clusterings = [(Path(c.path).stem.removeprefix("clusters-"), c["labels"]) for c in inp.clusterings]
-    ref = reference_probs(inp, images, progress)
+    ref = reference_probs(inp, images, log)
     truth = None
     if inp.answer_key is not None:
         truth = scores.original_categories(index, split, inp.answer_key, str(inp.answer_key_path))

@@ -2,14 +2,14 @@
 
 :func:`colourings` turns the loaded labels into the page's colourings (one group number per point, with names
 and colours); :func:`render` packs the coordinates and groups back to back as little-endian typed arrays, the
-images as raw bytes deflated once, and fills ``page.html`` with them, ``explore.css`` and ``explore.js``
-(package data, read with :mod:`importlib.resources`). The page needs nothing else: no server, no network.
+images as raw bytes deflated once, and fills ``page.html`` with them, ``explore.css`` and the script (``js/*.js``
+joined in :data:`SCRIPT` order; package data, read with :mod:`importlib.resources`). The page needs nothing else:
+no server, no network.
 """
 
 from __future__ import annotations
 
 import base64
-import colorsys
 import html
 import json
 import re
@@ -20,45 +20,13 @@ from importlib import resources
 import numpy as np
 
 from fmtwist_cli.data.twist import CATEGORIES
+from fmtwist_cli.views.palette import NOISE_ON_DARK as NOISE_COLOUR
+from fmtwist_cli.views.palette import RIGHT_WRONG, colours
 
 # zlib level 6: within 1 % of level 9's size on Fashion-MNIST, and three times faster.
 IMAGE_COMPRESSION = 6
-# tab10 without its grey (grey means noise), then tab20's light shades: the same colours as the PNG plots.
-PALETTE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#bcbd22",
-    "#17becf",
-    "#aec7e8",
-    "#ffbb78",
-    "#98df8a",
-    "#ff9896",
-    "#c5b0d5",
-    "#c49c94",
-    "#f7b6d2",
-    "#dbdb8d",
-    "#9edae5",
-)
-NOISE_COLOUR = "#8a8f98"
-RIGHT_WRONG = ("#4caf50", "#ff5252")
-# Typed arrays the page reads: numpy dtype -> the name explore.js maps to a JavaScript typed array.
+# Typed arrays the page reads: numpy dtype -> the name js/state.js maps to a JavaScript typed array.
 JS_TYPES = {np.dtype("float32"): "f32", np.dtype("uint8"): "u8", np.dtype("uint16"): "u16", np.dtype("int32"): "i32"}
-
-
-def colours(n: int) -> list[str]:
-    """``n`` distinct colours: the palette, then golden-ratio hue steps so neighbouring numbers differ."""
-    if n <= len(PALETTE):
-        return list(PALETTE[:n])
-    out = []
-    for i in range(n):
-        r, g, b = colorsys.hsv_to_rgb((0.05 + i * 0.6180339887) % 1.0, 0.65, 0.95)
-        out.append(f"#{round(255 * r):02x}{round(255 * g):02x}{round(255 * b):02x}")
-    return out
 
 
 @dataclass
@@ -243,8 +211,18 @@ def pack(points: Points, status: str, title: str, auto_guess: dict | None = None
     return meta, packer.base64(), packed_images
 
 
+# The page's script, split by job, joined in this order into its one <script>: plain files, no modules, so their
+# top-level names are shared and must be unique; main.js comes last because it starts the page.
+SCRIPT = ("state.js", "draw.js", "pick.js", "panels.js", "guess.js", "main.js")
+
+
 def _asset(name: str) -> str:
     return resources.files("fmtwist_cli.explore").joinpath(name).read_text(encoding="utf-8")
+
+
+def _script() -> str:
+    folder = resources.files("fmtwist_cli.explore").joinpath("js")
+    return "\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in SCRIPT)
 
 
 def _script_json(obj: object) -> str:
@@ -260,7 +238,7 @@ def render(points: Points, status: str, title: str = "fmtwist explore", auto_gue
         "ARRAYS": arrays,
         "IMAGES": images,
         "CSS": _asset("explore.css"),
-        "JS": _asset("explore.js"),
+        "JS": _script(),
         "TITLE": html.escape(title),
     }
     # One pass, so a placeholder-like text inside a filled-in value is never replaced in turn.

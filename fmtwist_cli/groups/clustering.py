@@ -147,12 +147,6 @@ def run(method: Method | str, x: np.ndarray, params: dict[str, Any], progress: P
     return Result(method.value, labels, params, info, time.perf_counter() - start)
 
 
-def category_units(class_size: int, total: int) -> int:
-    """How many categories' worth of images a class of ``total`` holds, as a
-    whole number of at least 1 (:func:`fmtwist_cli.data.twist.category_units`)."""
-    return max(1, int(round(twist.category_units([class_size, total - class_size])[0])))
-
-
 def run_within(
     method: Method | str, x: np.ndarray, classes: np.ndarray, params: dict[str, Any], progress: Progress | None = None
 ) -> Result:
@@ -163,7 +157,8 @@ def run_within(
     the whole set merges (in the default twist Pullover sits in another class
     than Coat and Shirt, which look alike); what is left is to split each
     class into the categories merged into it. For kmeans and agglomerative,
-    ``params["k"] == "auto"`` gives each class :func:`category_units` clusters.
+    ``params["k"] == "auto"`` gives each class as many clusters as it holds categories' worth of images
+    (:func:`fmtwist_cli.data.twist.category_units`).
     """
     classes = np.asarray(classes)
     if classes.shape != (x.shape[0],):
@@ -176,7 +171,7 @@ def run_within(
         rows = np.flatnonzero(classes == c)
         p = dict(params)
         if p.get("k") == AUTO:
-            p["k"] = category_units(rows.size, x.shape[0])
+            p["k"] = int(twist.category_units([rows.size, x.shape[0] - rows.size], whole=True)[0])
         if "k" in p:
             p["k"] = min(p["k"], rows.size)
         if "min_cluster_size" in p:

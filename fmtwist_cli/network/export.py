@@ -22,11 +22,10 @@ import numpy as np
 
 from fmtwist_cli import __version__, artifacts, errors
 from fmtwist_cli.artifacts import layout
+from fmtwist_cli.encode.onnxfile import INPUT_NAME, OUTPUTS  # the file's names, shared with its reader
 from fmtwist_cli.errors import ArtifactError, FmtwistError
 from fmtwist_cli.network import backends, modelfiles, models, trainingdata
 
-INPUT_NAME = "image"
-OUTPUTS = ("embedding", "probs")
 OPSET = 17
 TOLERANCE = 1e-4  # largest absolute Keras/onnxruntime difference accepted
 SAMPLE = 512  # images compared

@@ -226,3 +226,8 @@ def layer_table(model: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# The registry's names as an Enum, so `fmtwist train --help` lists them and a typo is a usage error (an
+# architecture registered later is still taken by name: TrainConfig checks the registry itself).
+Arch = Enum("Arch", {name: name for name in ARCHITECTURES}, type=str)

@@ -10,10 +10,9 @@ import numpy as np
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.artifacts import layout
-from fmtwist_cli.errors import ArtifactError, DataError, FmtwistError
+from fmtwist_cli.errors import ArtifactError, DataError, ParameterError
 from fmtwist_cli.network import models
-
-LABELS = tuple(label.value for label in layout.Labels)
+from fmtwist_cli.params import choice
 
 
 @dataclass
@@ -29,7 +28,10 @@ class TrainingData:
 
 
 def load_training_data(
-    data_path: Path, labels: str = "mystery", answer_key: Path | None = None, source: Path | None = None
+    data_path: Path,
+    labels: layout.Labels | str = layout.Labels.mystery,
+    answer_key: Path | None = None,
+    source: Path | None = None,
 ) -> TrainingData:
     """Images and labels to train on.
 
@@ -39,10 +41,9 @@ def load_training_data(
     with no answer key (made from the course's CSV files, whose labels are
     mystery already) gets the official files, found as ``fmtwist prepare`` finds them.
     """
-    if labels not in LABELS:
-        raise FmtwistError(f"--labels must be one of: {', '.join(LABELS)} (got '{labels}')")
+    labels = choice(layout.Labels, labels, "labels").value
     if source is not None and labels != "original":
-        raise FmtwistError("--source is for --labels original (mystery labels come from data.npz)")
+        raise ParameterError("{} is for {} original (mystery labels come from data.npz)", "source", "labels")
     if labels == "original" and source is not None:
         return _official(source)
     data = artifacts.load(data_path, "data")

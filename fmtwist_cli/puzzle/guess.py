@@ -17,13 +17,13 @@ The label-free half of the evidence, sub-groups on the map, is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from fmtwist_cli.artifacts import guessfile
 from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.errors import FmtwistError
 
@@ -168,34 +168,11 @@ def parse_guess(obj: Any, n_classes: int, where: str = "guess") -> dict[str, int
     """The ``merge_map`` of a guess file, checked: {category name: mystery class 0..n_classes-1}.
 
     Any JSON object with a top-level ``merge_map`` is a guess: the explore page's
-    ``guess.json`` and ``fmtwist report --json`` alike. A category left out was
-    never placed (it is graded wrong).
+    ``guess.json`` and ``fmtwist report --json`` alike (the format:
+    :mod:`fmtwist_cli.artifacts.guessfile`). A category left out was never placed
+    (it is graded wrong).
     """
-    merge_map = obj.get("merge_map") if isinstance(obj, dict) else None
-    if not isinstance(merge_map, dict):
-        raise FmtwistError(
-            f'{where} has no merge_map: expected a JSON object with "merge_map": {{category name: mystery class}} '
-            "(the guess.json the explore page saves, or `fmtwist report --json` made with a reference classifier)"
-        )
-    declared = obj.get("n_classes")
-    if isinstance(declared, int) and not isinstance(declared, bool) and declared != n_classes:
-        raise FmtwistError(
-            f"{where} is a guess for {declared} mystery classes, but the answer key has {n_classes}: "
-            "grade it against the twist.json of its own puzzle"
-        )
-    for name, c in merge_map.items():
-        if name not in CATEGORIES:
-            raise FmtwistError(f"{where}: unknown category {name!r} (the categories: {', '.join(CATEGORIES)})")
-        if isinstance(c, bool) or not isinstance(c, int):
-            raise FmtwistError(
-                f"{where}: {name} is placed in class {json.dumps(c)}: a class is a whole number, 0-{n_classes - 1}"
-            )
-        if not 0 <= c < n_classes:
-            raise FmtwistError(
-                f"{where}: {name} is placed in class {c}, "
-                f"but the answer key has {n_classes} classes, numbered 0-{n_classes - 1}"
-            )
-    return dict(merge_map)
+    return guessfile.from_json(obj, where, n_classes).merge_map
 
 
 def grade(merge_map: Mapping[str, int], answer_mapping: list[int] | np.ndarray) -> dict[str, Any]:

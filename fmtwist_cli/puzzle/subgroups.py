@@ -4,8 +4,8 @@ A class merged from three categories should fall apart into three groups of
 points on the map of the network's encoding. :func:`count_subgroups` counts the
 distinct, stable groups of one class's points, using nothing but their
 coordinates. A second label-free fact completes the count: Fashion-MNIST has as
-many images of every category, so a class's size (:func:`size_units`) says how
-many categories it holds. Pure numpy and scikit-learn: no model is loaded here.
+many images of every category, so a class's size says how many categories it
+holds (:func:`~fmtwist_cli.data.twist.category_units`). Pure numpy and scikit-learn: no model is loaded here.
 """
 
 from __future__ import annotations
@@ -263,22 +263,6 @@ def group_floor(class_size: int, total: int, n_classes: int) -> float:
     return min(1.0, max(min_group_share(n_classes), HALF_CATEGORY * category / max(class_size, 1)))
 
 
-# "Are the classes balanced?" -- one tolerance for every use (the sub-group
-# count here, the report's size check): sizes count categories only when every
-# class is within this many categories' worth of images of a whole number.
-BALANCED = 0.25
-
-
-def size_units(class_sizes: list[int] | np.ndarray) -> np.ndarray | None:
-    """Each class's size in categories' worth of images (Fashion-MNIST has as
-    many images of every category), or None when the sizes are not close to
-    whole numbers of categories, so do not count them (a subset, other data)."""
-    units = category_units(class_sizes)
-    if units.size == 0 or np.abs(units - np.round(units)).max() > BALANCED or np.round(units).min() < 1:
-        return None
-    return units
-
-
 def subgroups_per_class(
     coords: np.ndarray,
     labels: np.ndarray,
@@ -293,14 +277,14 @@ def subgroups_per_class(
 
     Two label-free kinds of evidence make the count. The map shows the
     distinct groups (``map_count``). The class's size counts its categories
-    (:func:`size_units`): a class merged from two categories holds two
+    (:func:`~fmtwist_cli.data.twist.category_units`): a class merged from two categories holds two
     categories' worth of images whatever the network made of them. When
     ``use_sizes`` and the sizes are balanced, the groups are cut or joined to
     that number, so categories that look alike to the network (one group on
     the map) still get a sub-group each; ``fitted_to_size`` marks those classes.
     """
     labels, k = check_labels(labels, len(coords), n_classes)
-    units = size_units(np.bincount(labels, minlength=k)) if use_sizes else None
+    units = category_units(np.bincount(labels, minlength=k), balanced=True) if use_sizes else None
     out = []
     for c in range(k):
         members = np.flatnonzero(labels == c)

@@ -8,7 +8,7 @@ One module per job, in the order the work happens:
 - :mod:`.evidence`: :func:`measure` measures what is left to measure (test accuracy
   through onnxruntime, the reference classifier's reading of every test image, the
   merge map, sub-groups, clustering scores, the score) once, into one
-  :class:`Evidence` that everything below only reads;
+  :class:`Evidence` that everything below only reads (:mod:`.summary`: the ``--json`` object);
 - :mod:`.sections` and :mod:`.classes`: the prose, tables and figures;
 - :mod:`.render`: :func:`write` renders the report twice: ``index.html``, one
   self-contained file with the figures inlined, and ``report.md`` with the figures
@@ -22,9 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fmtwist_cli.report import classes, sections
-from fmtwist_cli.report.evidence import Evidence, Progress, measure
+from fmtwist_cli.report.evidence import Evidence, measure
 from fmtwist_cli.report.inputs import Inputs, load_inputs, reference_hint
 from fmtwist_cli.report.render import Figure, Link, Report, Section, Table, render_html, render_markdown, write
+from fmtwist_cli.report.summary import summarize
+from fmtwist_cli.result import Log
 
 TITLE = "What is each mystery class made of?"
 
@@ -46,15 +48,15 @@ __all__ = [
 ]
 
 
-def build(inp: Inputs, predict: Callable | None = None, seed: int = 0, progress: Progress | None = None) -> Report:
+def build(inp: Inputs, predict: Callable | None = None, seed: int = 0, log: Log | None = None) -> Report:
     """Measure the evidence once, then assemble every section from it.
 
     ``predict(onnx_path, images)`` returns ``{"probs": ...}`` (default:
-    :func:`fmtwist_cli.encode.embedding.predict`).
+    :func:`fmtwist_cli.encode.embedding.predict`); ``log`` hears each stage.
     """
-    ev = measure(inp, predict, seed, progress)
-    if progress is not None:
-        progress("drawing figures")
+    ev = measure(inp, predict, seed, log)
+    if log is not None:
+        log("drawing figures")
     parts = [
         sections.explore_section(ev),
         sections.data_section(ev),
@@ -66,4 +68,4 @@ def build(inp: Inputs, predict: Callable | None = None, seed: int = 0, progress:
         classes.score_section(ev),
         sections.provenance_section(ev),
     ]
-    return Report(TITLE, [s for s in parts if s is not None], ev.summary(), ev.missing)
+    return Report(TITLE, [s for s in parts if s is not None], summarize(ev), ev.missing)

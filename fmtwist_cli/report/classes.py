@@ -59,7 +59,7 @@ def _class_text(ev: Evidence, c: int) -> str:
 
 
 def classes_section(ev: Evidence) -> Section:
-    from fmtwist_cli.views import plots
+    from fmtwist_cli.views import grids
 
     s = Section("Each mystery class")
     if ev.collection is None:
@@ -88,7 +88,7 @@ def classes_section(ev: Evidence) -> Section:
                     f"\n(mostly {ev.subgroup_names[c][j]})" if ev.subgroup_names is not None else ""
                 )
                 grid.append((name, ev.collection.images(members[sg.typical[j][:GRID_N]])))
-        fig = plots.groups_grid_figure(grid, f"Class {c}", GRID_N, dpi=DPI)
+        fig = grids.grid_figure(grid, f"Class {c}", GRID_N, dpi=DPI)
         caption = f"Class {c}: typical images (top row), borderline images (second row)" + (
             ", then the most typical images of each sub-group." if ev.subgroups is not None else "."
         )

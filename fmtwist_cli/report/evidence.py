@@ -3,7 +3,7 @@
 :func:`measure` runs the ONNX models through onnxruntime, lets the reference
 classifier name every test image, infers the merge map, counts the sub-groups
 on the map, scores the clusterings and the guess, and picks the images to show.
-The sections, the Markdown, the HTML and ``--json`` (:meth:`Evidence.summary`)
+The sections, the Markdown, the HTML and ``--json`` (:func:`.summary.summarize`)
 only read the result.
 """
 
@@ -22,12 +22,12 @@ from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.errors import FmtwistError
 from fmtwist_cli.puzzle import guess, subgroups
 from fmtwist_cli.report.inputs import Inputs, reference_hint
+from fmtwist_cli.result import Log
 
 if TYPE_CHECKING:
     from fmtwist_cli.views.images import Collection
 
 GRID_N = 10  # images per row of a class grid
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -60,7 +60,7 @@ class Evidence:
     labels: np.ndarray | None  # each embeddings row's mystery class: its label, else the network's prediction
     class_sizes: np.ndarray  # test images per mystery class
     size_in_categories: np.ndarray  # class_sizes in categories' worth of images
-    balanced_sizes: np.ndarray | None  # the same, only when the classes are balanced (subgroups.BALANCED)
+    balanced_sizes: np.ndarray | None  # the same, only when the classes are balanced (twist.BALANCED)
     models: list[ModelScore]
     reference_pred: np.ndarray | None  # the reference classifier's category for each test image
     shares: np.ndarray | None  # (K, 10) each class as a mix of categories
@@ -81,21 +81,17 @@ class Evidence:
     def n_classes(self) -> int:
         return self.inputs.n_classes
 
-    def summary(self) -> dict[str, Any]:
-        """The ``--json`` object."""
-        return _summary(self)
 
-
-def measure(inp: Inputs, predict: Callable | None = None, seed: int = 0, progress: Progress | None = None) -> Evidence:
+def measure(inp: Inputs, predict: Callable | None = None, seed: int = 0, log: Log | None = None) -> Evidence:
     """Measure everything once. ``predict(onnx_path, images)`` returns ``{"probs": ...}``
-    (default: :func:`fmtwist_cli.encode.embedding.predict`)."""
+    (default: :func:`fmtwist_cli.encode.embedding.predict`); ``log`` hears what is being measured."""
     if predict is None:
         from fmtwist_cli.encode.embedding import predict
-    progress = progress or (lambda message: None)
+    log = log or (lambda line: None)
     k = inp.n_classes
-    models, ref_probs = _measure_models(inp, predict, progress)
+    models, ref_probs = _measure_models(inp, predict, log)
     if inp.reference is not None and ref_probs is None:
-        progress(f"running the reference classifier {Path(inp.reference).name}")
+        log(f"running the reference classifier {Path(inp.reference).name}")
         ref_probs = predict(Path(inp.reference), inp.data["x_test"])["probs"]
     if ref_probs is not None and ref_probs.shape[1] != len(CATEGORIES):
         raise FmtwistError(
@@ -112,7 +108,7 @@ def measure(inp: Inputs, predict: Callable | None = None, seed: int = 0, progres
         shares = guess.category_shares(ref_pred, inp.data["y_test"], k)
         merge = guess.infer_merge_map(ref_pred, inp.data["y_test"], k)
         members = merge.members()
-    progress("finding sub-groups")
+    log("finding sub-groups")
     groups, group_rows, names = _subgroups(inp, labels, ref_pred, seed)
     score = None
     if inp.answer_key is not None and merge is not None:
@@ -127,7 +123,7 @@ def measure(inp: Inputs, predict: Callable | None = None, seed: int = 0, progres
         labels=labels,
         class_sizes=class_sizes,
         size_in_categories=twist.category_units(class_sizes),
-        balanced_sizes=subgroups.size_units(class_sizes),
+        balanced_sizes=twist.category_units(class_sizes, balanced=True),
         models=models,
         reference_pred=ref_pred,
         shares=shares,
@@ -159,11 +155,11 @@ def _missing(inp: Inputs, has_reference: bool) -> list[str]:
     return missing
 
 
-def _measure_models(inp: Inputs, predict: Callable, progress: Progress) -> tuple[list[ModelScore], np.ndarray | None]:
+def _measure_models(inp: Inputs, predict: Callable, log: Log) -> tuple[list[ModelScore], np.ndarray | None]:
     """Test accuracy of each ONNX model through onnxruntime, and the reference classifier's probabilities."""
     scores, ref_probs = [], None
     for model in inp.models:
-        progress(f"measuring {model.name} through onnxruntime")
+        log(f"measuring {model.name} through onnxruntime")
         probs = predict(model, inp.data["x_test"])["probs"]
         if probs.shape[1] == len(CATEGORIES) and "original" in model.stem:
             if inp.answer_key is None:
@@ -254,60 +250,3 @@ def _provenance(inp: Inputs, seed: int) -> dict[str, Any]:
         if Path(path).resolve() not in listed:  # the reference is one of the models
             files.setdefault(Path(path).name, path)
     return artifacts.provenance(files, seed)
-
-
-def _class_row(ev: Evidence, c: int) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "class": c,
-        "images": int(ev.class_sizes[c]),
-        "size_in_categories": round(float(ev.size_in_categories[c]), 2),
-    }
-    if ev.shares is not None:
-        shares = ev.shares[c]
-        row["shares"] = {
-            CATEGORIES[j]: round(float(shares[j]), 4) for j in np.argsort(-shares, kind="stable") if shares[j] >= 0.01
-        }
-        row["mix"] = guess.describe_mix(shares)
-        row["categories"] = ev.members[c]
-    if ev.subgroups is not None:
-        sg = ev.subgroups[c]
-        row.update(
-            subgroups=sg.count, map_groups=sg.map_count, subgroup_sizes=sg.sizes, subgroup_stability=sg.stability
-        )
-        if ev.subgroup_names is not None:
-            row["subgroup_names"] = ev.subgroup_names[c]
-        if ev.merge is not None:
-            row["agree"] = sg.map_count == len(row["categories"])  # the map and the reference names
-    return row
-
-
-def _summary(ev: Evidence) -> dict[str, Any]:
-    merge = ev.merge
-    out: dict[str, Any] = {
-        "n_classes": ev.n_classes,
-        "reference": str(ev.inputs.reference) if merge is not None else None,
-        "merge_map": merge.as_dict() if merge is not None else None,
-        "merge_confidence": (
-            {CATEGORIES[j]: round(float(v), 4) for j, v in enumerate(merge.confidence)} if merge is not None else None
-        ),
-        "classes": [_class_row(ev, c) for c in range(ev.n_classes)],
-        "model_accuracy": {m.name: m.accuracy for m in ev.models},
-        "clusterings": {c.stem: _clustering_row(c) for c in ev.clusterings},
-        "explore": str(ev.explore_page) if ev.explore_page is not None else None,
-        "missing": ev.missing,
-    }
-    if ev.score:
-        out["categories_right"] = ev.score["categories_right"]
-        if "subgroups_right" in ev.score:
-            out["subgroups_right"] = ev.score["subgroups_right"]
-            out["map_subgroups_right"] = ev.score["map_subgroups_right"]
-        out["score"] = ev.score
-    out["provenance"] = ev.provenance
-    return out
-
-
-def _clustering_row(c: ClusteringScore) -> dict[str, Any]:
-    row = {key: c.evaluation[key] for key in ("ari", "nmi", "accuracy", "noise_share", "n_clusters")}
-    if c.ari_original is not None:
-        row["ari_original"] = c.ari_original
-    return row

@@ -80,7 +80,7 @@ def load_inputs(
         maps = _matching(layout.maps(), "coords", emb, skipped, "reduce")
         clusterings = _matching(layout.clusterings(), "clusters", emb, skipped, "cluster")
     ref = Path(reference) if reference else layout.reference()
-    from fmtwist_cli.encode.embedding import checked_onnx
+    from fmtwist_cli.encode.onnxfile import checked_onnx
 
     for model in sorted(
         {*models, *([ref] if ref is not None else [])}

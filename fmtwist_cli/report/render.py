@@ -195,13 +195,25 @@ def render_markdown(report: Report, out_dir: Path, figures_dir: str = "figures")
     return "\n".join(out)
 
 
+def figures(report: Report) -> list[Figure]:
+    return [block for section in report.sections for block in section.blocks if isinstance(block, Figure)]
+
+
+def figure_path(out_dir: Path, figure: Figure) -> Path:
+    return Path(out_dir) / "figures" / f"{figure.name}.png"
+
+
+def files(report: Report, out_dir: Path) -> list[Path]:
+    """Every file :func:`write` writes: index.html first, report.md, then the figures."""
+    out_dir = Path(out_dir)
+    return [out_dir / "index.html", out_dir / "report.md", *(figure_path(out_dir, f) for f in figures(report))]
+
+
 def write(report: Report, out_dir: Path) -> dict[str, str]:
     """Write the figures, report.md and index.html (each file atomically)."""
     out_dir = Path(out_dir)
-    for section in report.sections:
-        for block in section.blocks:
-            if isinstance(block, Figure):
-                artifacts.write_bytes(out_dir / "figures" / f"{block.name}.png", lambda fh, b=block.png: fh.write(b))
+    for block in figures(report):
+        artifacts.write_bytes(figure_path(out_dir, block), lambda fh, b=block.png: fh.write(b))
     md = artifacts.write_text(out_dir / "report.md", render_markdown(report, out_dir))
     page = artifacts.write_text(out_dir / "index.html", render_html(report, out_dir))
     return {"html": str(page), "markdown": str(md)}

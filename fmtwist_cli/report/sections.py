@@ -18,9 +18,9 @@ def pct(x: float) -> str:
 
 
 def map_name(ev: Evidence) -> str:
-    from fmtwist_cli.views import plots
+    from fmtwist_cli.views import charts
 
-    return plots.method_label(ev.inputs.maps[0].meta) if ev.inputs.maps else "2-D"
+    return charts.method_label(ev.inputs.maps[0].meta) if ev.inputs.maps else "2-D"
 
 
 def explore_section(ev: Evidence) -> Section:
@@ -62,7 +62,7 @@ def data_section(ev: Evidence) -> Section:
 
 
 def models_section(ev: Evidence) -> Section:
-    from fmtwist_cli.views import plots
+    from fmtwist_cli.views import curves
 
     s = Section("Models")
     inp = ev.inputs
@@ -102,12 +102,12 @@ def models_section(ev: Evidence) -> Section:
             ),
         )
         for h in inp.histories:
-            fig = plots.history_figure(h, size=(10, 8), dpi=DPI)
+            fig = curves.history_figure(h, size=(10, 8), dpi=DPI)
             s.add(
                 png(
                     fig,
                     f"history-{Path(h['path']).stem.removeprefix('history-')}",
-                    f"Learning curves of {plots.model_name(h)}: loss and accuracy by epoch on the training images "
+                    f"Learning curves of {curves.model_name(h)}: loss and accuracy by epoch on the training images "
                     "(blue) and on the held-out validation images (orange). Validation loss rising while training "
                     "loss falls means over-fitting.",
                 )
@@ -116,7 +116,7 @@ def models_section(ev: Evidence) -> Section:
 
 
 def maps_section(ev: Evidence) -> Section:
-    from fmtwist_cli.views import plots
+    from fmtwist_cli.views import charts
 
     s = Section("Maps")
     inp = ev.inputs
@@ -134,9 +134,9 @@ def maps_section(ev: Evidence) -> Section:
         "made of several categories often shows as several islands of one colour."
     )
     for m in inp.maps:
-        name = plots.method_label(m.meta)
+        name = charts.method_label(m.meta)
         title = f"{name} of the encoding, coloured by mystery class"
-        fig = plots.scatter_figure(m["coords"], ev.labels, "class", title, name, size=(9, 7), dpi=DPI)
+        fig = charts.scatter_figure(m["coords"], ev.labels, "class", title, name, size=(9, 7), dpi=DPI)
         caption = (
             f"{name} map ({m.rows():,} images) coloured by mystery class; "
             "the number of each class sits at its median point."
@@ -146,7 +146,7 @@ def maps_section(ev: Evidence) -> Section:
     for c in inp.clusterings:
         method = c.meta.get("method", Path(c.path).stem)
         title = f"{name} coloured by {method} clusters"
-        fig = plots.scatter_figure(first["coords"], c["labels"], "cluster", title, name, size=(9, 7), dpi=DPI)
+        fig = charts.scatter_figure(first["coords"], c["labels"], "cluster", title, name, size=(9, 7), dpi=DPI)
         caption = (
             f"The same {name} map coloured by the clusters `fmtwist cluster --method {method}` found "
             "(grey: noise, points in no cluster)."
@@ -159,7 +159,7 @@ def clusters_section(ev: Evidence) -> Section:
     import numpy as np
 
     from fmtwist_cli.groups import scores
-    from fmtwist_cli.views import images, plots
+    from fmtwist_cli.views import charts, images
 
     s = Section("Clusters")
     if not ev.clusterings:
@@ -192,7 +192,7 @@ def clusters_section(ev: Evidence) -> Section:
     for c in ev.clusterings:
         table = c.evaluation["table"]
         sizes = ", ".join(f"{'noise' if g < 0 else g}: {n:,}" for g, n in scores.sizes(c.artifact["labels"])[:12])
-        fig = plots.confusion_figure(
+        fig = charts.confusion_figure(
             np.asarray(table["counts"]),
             [images.group_name(r, "cluster") for r in table["clusters"]],
             [f"class {k}" for k in table["classes"]],

@@ -1,8 +1,8 @@
 """Image grids: pick members of a cluster or class and lay their images out.
 
 Three ways to look at a selection: in the terminal, as Unicode half blocks or
-a plain character ramp (:mod:`fmtwist_cli.views.terminal`), and as a PNG with a
-caption under every image (:func:`grid_figure`).
+a plain character ramp (:mod:`fmtwist_cli.views.terminal`), and as a figure with a
+caption over every image (:func:`fmtwist_cli.views.grids.grid_figure`).
 
 Members are picked ``random`` (any members), ``central`` (nearest the group's
 centre), ``border`` (least sure of their group: lowest centroid silhouette, or
@@ -13,7 +13,6 @@ embedding, the features ``fmtwist cluster`` uses by default.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -21,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from fmtwist_cli import artifacts
-from fmtwist_cli.errors import ArtifactError, FmtwistError
+from fmtwist_cli.errors import ArtifactError, FmtwistError, ParameterError
+from fmtwist_cli.params import choice
 
 MAX_PER_ROW = 10  # images per row of a grid
 
@@ -145,7 +145,7 @@ def members(coll: Collection, cluster: int | None = None, label: int | None = No
     """Rows in the cluster and/or with the mystery label (all rows if neither)."""
     mask = np.ones(len(coll), dtype=bool)
     if (noise or cluster is not None) and coll.clusters is None:
-        raise FmtwistError("no clustering loaded: run `fmtwist cluster` first or pass --clusters FILE")
+        raise ParameterError("no clustering loaded: run `fmtwist cluster` first or pass {} FILE", "clusters")
     if cluster is not None:
         if cluster < 0 or not (coll.clusters == cluster).any():
             raise FmtwistError(
@@ -158,9 +158,9 @@ def members(coll: Collection, cluster: int | None = None, label: int | None = No
         mask &= coll.clusters < 0
     if label is not None:
         if coll.labels is None:
-            raise FmtwistError("the embeddings carry no mystery labels, so --label cannot be used")
+            raise ParameterError("the embeddings carry no mystery labels, so {} cannot be used", "label")
         if not 0 <= label < coll.n_classes:
-            raise FmtwistError(f"--label must be between 0 and {coll.n_classes - 1}, got {label}")
+            raise ParameterError("{} must be between 0 and " + f"{coll.n_classes - 1}, got {label}", "label")
         mask &= coll.labels == label
     rows = np.flatnonzero(mask)
     if rows.size == 0:
@@ -211,15 +211,17 @@ def pick(
     (b - a) / max(a, b), a = distance to its own group's centre, b = to the
     nearest other group's centre, and keeps the lowest.
     """
-    how = _pick(how)
+    how = choice(Pick, how, "pick")
     if n < 1:
-        raise FmtwistError(f"--n must be at least 1, got {n}")
+        raise ParameterError("{} must be at least 1, " + f"got {n}", "n")
     n = min(n, rows.size)
     if how in (Pick.random, Pick.noise):
         rng = np.random.default_rng(seed)
         return np.sort(rng.choice(rows, size=n, replace=False))
     if coll.features is None:
-        raise FmtwistError(f"--pick {how.value} measures distances on the embedding: run `fmtwist embed` first")
+        raise ParameterError(
+            "{} " + f"{how.value} measures distances on the embedding: run `fmtwist embed` first", "pick"
+        )
     mean, std = _standardizer(coll.features)
     z = (coll.features[rows] - mean.astype(np.float32)) / std.astype(np.float32)  # float32: 70,000 rows fit
     centre = z.mean(axis=0)
@@ -235,13 +237,6 @@ def pick(
             b = np.min([np.linalg.norm(z - c, axis=1) for c in others], axis=0)
             score = (b - dist) / np.maximum(np.maximum(b, dist), 1e-12)
     return rows[np.argsort(score, kind="stable")[:n]]
-
-
-def _pick(how: Pick | str) -> Pick:
-    try:
-        return Pick(how)
-    except ValueError:
-        raise FmtwistError(f"unknown pick '{how}': use one of {', '.join(p.value for p in Pick)}") from None
 
 
 # --------------------------------------------------------------------------
@@ -268,9 +263,9 @@ def select(
     seed: int | None = None,
 ) -> Selection:
     """The images to show for ``--cluster``/``--label``/``--pick noise``."""
-    how = _pick(how)
+    how = choice(Pick, how, "pick")
     if cluster is None and label is None and how is not Pick.noise:
-        raise FmtwistError("choose what to show: --cluster N, --label K or --pick noise")
+        raise ParameterError("choose what to show: {} N, {} K or {} noise", "cluster", "label", "pick")
     rows = members(coll, cluster, label, noise=how is Pick.noise)
     groups = coll.clusters if cluster is not None else (coll.labels if label is not None else None)
     chosen = pick(coll, rows, how, n, groups, seed)
@@ -301,49 +296,3 @@ def select(
         wrong.append("label" in item and "pred" in item and item["label"] != item["pred"])
         items.append(item)
     return Selection(title, int(rows.size), chosen, coll.images(chosen), captions, wrong, items)
-
-
-# --------------------------------------------------------------------------
-# PNG
-
-
-def grid_figure(
-    images: np.ndarray,
-    captions: list[str],
-    title: str = "",
-    per_row: int = MAX_PER_ROW,
-    wrong: list[bool] | None = None,
-    size: tuple[float, float] | None = None,
-    dpi: int = 100,
-):
-    """A matplotlib Figure with every image under its caption."""
-    from fmtwist_cli.views import plots
-
-    n = len(images)
-    cols = max(1, min(per_row, n))
-    rows = max(1, math.ceil(n / cols))
-    size = size or (1.35 * cols + 0.3, 1.55 * rows + (0.5 if title else 0.1))
-    fig = plots.new_figure(size, dpi)
-    axes = fig.subplots(rows, cols, squeeze=False)
-    wrong = wrong or [False] * n
-    for i, ax in enumerate(axes.flat):
-        ax.set_axis_off()
-        if i >= n:
-            continue
-        ax.imshow(images[i], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-        ax.set_title(_wrap_caption(captions[i]), fontsize=7, color="#c0392b" if wrong[i] else "black")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
-
-
-def _wrap_caption(caption: str) -> str:
-    head, _, rest = caption.partition(" ")
-    return f"{head}\n{rest}" if rest else head
-
-
-def save_grid_png(selection: Selection, path: str | Path, per_row: int = MAX_PER_ROW, dpi: int = 100) -> Path:
-    from fmtwist_cli.views import plots
-
-    fig = grid_figure(selection.images, selection.captions, selection.title, per_row, selection.wrong, dpi=dpi)
-    return plots.save_figure(fig, path)

@@ -10,7 +10,10 @@ import pytest
 
 from fmtwist_cli.cli import app
 
-README = (Path(__file__).parent.parent / "README.md").read_text()
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text()
+REFERENCE = (ROOT / "docs" / "commands.md").read_text()  # every command's reference
+API = (ROOT / "docs" / "python-api.md").read_text()
 COMMANDS = list(app.COMMANDS)
 LOADED = {name: app.load(name) for name in COMMANDS}  # each command as it runs, its module imported
 SUBCOMMANDS = [f"{name} {sub}" for name in app.SUB_APPS for sub in LOADED[name].commands]
@@ -37,7 +40,7 @@ def test_listed_help_is_the_commands_own(name):
 def test_command_documented(name, run):
     code, stdout, _ = run(*name.split(), "--help")
     assert code == 0
-    assert f"fmtwist {name}" in README
+    assert f"fmtwist {name}" in REFERENCE
     assert "Example" in stdout
 
 
@@ -93,7 +96,7 @@ def test_demo_runs_what_the_readme_says(tmp_path):
     assert "fmtwist train --arch fast --epochs 8 --seed 0" in commands
     assert "fmtwist train --arch default --labels original --epochs 2 --seed 0" in commands
     assert _maps(commands) == ["tsne", "pca"]
-    readme = " ".join(README.split())
+    readme = " ".join(REFERENCE.split())
     for variables in ("(`ARCH=fast EPOCHS=8`", "(`REF_ARCH=default REF_EPOCHS=2`", '(`MAPS="tsne pca"`)'):
         assert variables in readme
 
@@ -106,3 +109,61 @@ def test_demo_variables(tmp_path):
     assert "fmtwist train --arch fast --seed 0" in full
     assert "fmtwist train --arch default --labels original --seed 0" in full
     assert _maps(full) == ["tsne", "umap", "pca"]
+
+
+def _api_methods():
+    from fmtwist_cli import workspace
+
+    every = {name: workspace.step_function(*where) for name, where in workspace.STEPS.items()}
+    every.update({f"plot.{kind}": workspace.step_function(*where) for kind, where in workspace.PLOTS.items()})
+    return every
+
+
+@pytest.mark.parametrize("name", sorted(_api_methods()))
+def test_every_api_method_is_documented_with_its_options(name):
+    """docs/python-api.md names every Workspace method and each of its options."""
+    function = _api_methods()[name]
+    assert function.__doc__, f"{name} has no docstring (help(ws.{name}) would be empty)"
+    section = API.split(f"## `ws.{name}()`", 1)
+    assert len(section) == 2, f"docs/python-api.md has no section for ws.{name}()"
+    body = section[1].split("\n## ", 1)[0]
+    for option in list(inspect.signature(function).parameters)[1:]:
+        if option not in ("progress", "log"):
+            assert f"`{option}`" in body, f"ws.{name}(): option {option} is not in docs/python-api.md"
+
+
+def test_every_command_has_its_api_twin():
+    """Each command (and plot kind) is a Workspace method of the same name, taking the same options."""
+    from fmtwist_cli import workspace
+
+    for name in COMMANDS:
+        if name in ("grade", "info"):
+            continue
+        if name in app.SUB_APPS:
+            assert set(LOADED[name].commands) == set(workspace.PLOTS)
+        else:
+            assert name in workspace.STEPS, name
+    assert "## `grade()`" in API
+
+
+def _readme_python():
+    return README.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_the_readme_python_example_runs(tmp_path):
+    """The README's Python example, on the real data, with its training cut short (the only change: epochs and
+    a limit of images, so that it runs in about a minute)."""
+    code = _readme_python().replace('Workspace("artifacts")', f"Workspace({str(tmp_path)!r}, progress=False)")
+    code = code.replace('"artifacts/twist.json"', repr(str(tmp_path / "twist.json")))
+    code = code.replace("epochs=8, seed=0)", "epochs=1, limit=3000, seed=0)")
+    code = code.replace("epochs=2, seed=0)", "epochs=1, limit=3000, seed=0)")
+    code = code.replace('ws.reduce(method="tsne", seed=0)', 'ws.reduce(method="pca", seed=0)')
+    code = code.replace("ws.report(answer_key=", "ws.report(embeddings=None, answer_key=")
+    assert code.count(str(tmp_path)) == 3 and code.count("limit=3000") == 2
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    right = int(done.stdout.split()[-1])
+    assert 0 <= right <= 10
+    assert (tmp_path / "report" / "index.html").is_file() and (tmp_path / "clusters-dbscan.npz").is_file()

@@ -2,6 +2,7 @@
 
 - :mod:`.atomic`: atomic writes, folder checks, JSON reading and writing;
 - :mod:`.formats`: the ``.npz`` kinds (arrays, dtypes, shapes), validation, save and load;
+- :mod:`.meta`: each ``.npz`` kind's metadata as a typed record (``art.record``);
 - :mod:`.jsonfiles`: the JSON kinds: the answer key (and its digit encoding) and training histories;
 - :mod:`.rows`: do an artifact's row indices point at real images;
 - :mod:`.provenance`: the SHA-256 of every input, and the checks that compare them;
@@ -24,6 +25,7 @@ from fmtwist_cli.artifacts.jsonfiles import (
     load_history,
     save_answer_key,
 )
+from fmtwist_cli.artifacts.meta import RECORDS, ClustersMeta, CoordsMeta, DataMeta, EmbeddingsMeta, Meta
 from fmtwist_cli.artifacts.provenance import (
     LIBRARIES,
     ROLE_NOUNS,
@@ -45,11 +47,17 @@ __all__ = [
     "HISTORY",
     "HISTORY_KEYS",
     "LIBRARIES",
+    "RECORDS",
     "ROLE_NOUNS",
     "Artifact",
+    "ClustersMeta",
+    "CoordsMeta",
+    "DataMeta",
+    "EmbeddingsMeta",
     "Field",
     "Format",
     "JsonKind",
+    "Meta",
     "atomic_path",
     "check_made_from",
     "check_rows",

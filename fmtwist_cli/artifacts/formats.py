@@ -1,9 +1,10 @@
 """The ``.npz`` artifacts: each kind's arrays, validation, save and load.
 
 Each kind is a set of named arrays (dtype and shape below) plus a ``meta``
-entry: a JSON string with the file's kind, fmtwist's version and whatever
-parameters made it. Loading validates all of it and never unpickles; saving is
-atomic and byte-for-byte repeatable. Commands never call ``np.load`` or
+entry: a JSON string with the file's kind, fmtwist's version and the
+parameters that made it, read as a typed record of its kind (:mod:`.meta`).
+Loading validates all of it and never unpickles; saving is atomic and
+byte-for-byte repeatable. Commands never call ``np.load`` or
 ``np.savez`` themselves: they call :func:`save` and :func:`load` here.
 """
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from fmtwist_cli import __version__
 from fmtwist_cli.artifacts.atomic import a_noun, check_readable, write_bytes
+from fmtwist_cli.artifacts.meta import RECORDS, Meta
 from fmtwist_cli.errors import ArtifactError
 
 
@@ -86,7 +88,7 @@ FORMATS: dict[str, Format] = {
 
 @dataclass
 class Artifact:
-    """A loaded (or about to be saved) artifact: arrays plus metadata."""
+    """A loaded (or about to be saved) artifact: arrays plus metadata (``meta``: the JSON; ``record``: typed)."""
 
     kind: str
     arrays: dict[str, np.ndarray]
@@ -102,6 +104,11 @@ class Artifact:
     def rows(self) -> int:
         first = next(iter(self.arrays.values()))
         return int(first.shape[0])
+
+    @property
+    def record(self) -> Meta:
+        """The metadata as its kind's typed record (:mod:`.meta`); ``meta`` stays the file's JSON."""
+        return RECORDS[self.kind].from_meta(self.meta)
 
 
 def _dtype_ok(arr: np.ndarray, dtype: str) -> bool:
@@ -148,8 +155,8 @@ def validate(artifact: Artifact, where: str = "") -> None:
 
 def _check_semantics(artifact: Artifact, where: str) -> None:
     if artifact.kind == "data":
-        k = artifact.meta.get("n_classes")
-        if not isinstance(k, int) or k < 1:
+        k = artifact.record.n_classes
+        if k is None or k < 1:
             raise ArtifactError(f"{where}: metadata has no valid 'n_classes'")
         for split in ("train", "test"):
             y = artifact.arrays[f"y_{split}"]

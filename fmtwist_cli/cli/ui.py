@@ -31,8 +31,13 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2) + "\n")
 
 
+_LIVE: list[Progress] = []  # the bar drawing now, if any: a log line must go above it, not onto its line
+
+
 def log(message: str) -> None:
-    err().print(message)
+    """One line on stderr, as written (no markup), above a bar that is drawing."""
+    console = _LIVE[-1].console if _LIVE else err()
+    console.print(message, markup=False)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -42,33 +47,6 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     for row in rows:
         t.add_row(*(str(v) for v in row))
     out().print(t)
-
-
-@contextlib.contextmanager
-def progress(description: str, total: int | None = None, unit: str = "items") -> Iterator[Callable[..., None]]:
-    """Yield ``advance(n=1, total=None)`` driving a progress bar on stderr.
-
-    The bar appears on the first advance, so work that turns out to be
-    unnecessary (data already on disk) shows nothing.
-    """
-    columns = [TextColumn("{task.description}"), BarColumn()]
-    columns.append(DownloadColumn() if unit == "bytes" else MofNCompleteColumn())
-    columns.append(TimeElapsedColumn())
-    console = err()
-    bar = Progress(*columns, console=console, disable=not console.is_terminal)
-    task = bar.add_task(description, total=total)
-
-    def advance(n: int = 1, total: int | None = None) -> None:
-        if not bar.live.is_started:
-            bar.start()
-        if total:
-            bar.update(task, total=total)
-        bar.advance(task, n)
-
-    try:
-        yield advance
-    finally:
-        bar.stop()
 
 
 @contextlib.contextmanager
@@ -93,9 +71,11 @@ def bar(unit: str = "items") -> Iterator[Callable[..., None]]:
         note = {"note": escape(str(info["metrics"]))} if "metrics" in info else {}
         bars.update(current["id"], completed=done, total=total, **note)
 
+    _LIVE.append(bars)
     try:
         yield update
     finally:
+        _LIVE.remove(bars)
         bars.stop()
 
 

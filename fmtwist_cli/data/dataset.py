@@ -31,20 +31,20 @@ def build(raw: sources.RawData, twist: Twist | None, seed: int | None = None) ->
     data = artifacts.Artifact(
         "data",
         {"x_train": raw.x_train, "y_train": y_train, "x_test": raw.x_test, "y_test": y_test},
-        {
-            "n_classes": n_classes,
-            "source": raw.description,
-            "twist": twist_name,
-            "has_answer_key": key is not None,
-            "provenance": artifacts.provenance({**raw.files, "twist": twist.path if twist else None}, seed),
-        },
+        artifacts.DataMeta(
+            n_classes=n_classes,
+            source=raw.description,
+            twist=twist_name,
+            has_answer_key=key is not None,
+            provenance=artifacts.provenance({**raw.files, "twist": twist.path if twist else None}, seed),
+        ).to_meta(),
     )
     return Prepared(data, key)
 
 
 def balance(data: artifacts.Artifact) -> dict[str, list[int]]:
     """Images per mystery class, per split (the notebook's value_counts)."""
-    k = data.meta["n_classes"]
+    k = data.record.n_classes
     return {s: np.bincount(data[f"y_{s}"], minlength=k).tolist() for s in ("train", "test")}
 
 
@@ -54,7 +54,7 @@ def save(prepared: Prepared, data_path: Path, key_path: Path) -> None:
     if prepared.answer_key is not None:
         # The key records the data.npz it belongs to, so `train --labels original`
         # and `report --answer-key` can refuse a key of another puzzle.
-        prov = prepared.data.meta.get("provenance") or artifacts.provenance({})
+        prov = prepared.data.record.provenance or artifacts.provenance({})
         prov = {**prov, "inputs": {**prov["inputs"], "data": artifacts.input_entry(data_path)}}
         artifacts.save_answer_key(key_path, {**prepared.answer_key, "provenance": prov})
     else:

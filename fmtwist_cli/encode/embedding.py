@@ -262,7 +262,7 @@ def embed(
     at_least_one("batch_size", batch_size)
     info = describe(onnx_path, threads, provider)
     data = artifacts.load(data_path, "data")
-    k = int(data.meta["n_classes"])
+    k = data.record.n_classes
     if info.n_classes != k:
         what = "original categories" if info.labels == "original" else "classes"
         raise ArtifactError(
@@ -288,16 +288,16 @@ def embed(
         "index": index,
         "split": names,
     }
-    meta = {
-        "model": str(info.path),
-        "arch": info.arch,
-        "layer": info.layer,
-        "n_classes": k,
-        "data": str(data_path),
-        "split": split,
-        "accuracy": result["accuracy"],
-        "batch_size": batch_size,
-        "provider": info.provider,
-        "provenance": artifacts.provenance({"model": info.path, "data": data_path}),
-    }
-    return artifacts.Artifact("embeddings", arrays, meta), result
+    meta = artifacts.EmbeddingsMeta(
+        model=str(info.path),
+        arch=info.arch,
+        layer=info.layer,
+        n_classes=k,
+        data=str(data_path),
+        split=split,
+        accuracy=result["accuracy"],
+        batch_size=batch_size,
+        provider=info.provider,
+        provenance=artifacts.provenance({"model": info.path, "data": data_path}),
+    )
+    return artifacts.Artifact("embeddings", arrays, meta.to_meta()), result

@@ -58,16 +58,17 @@ def embed(
     emb, score = embedding.embed(
         model_path, Path(data) if data is not None else files.data, split, batch_size, threads, tick, provider
     )
-    log(ran_on(emb.meta["provider"]))
+    record = emb.record
+    log(ran_on(record.provider))
     artifacts.save(emb, out_path)
     if note:
         log(note)
     summary: dict[str, Any] = {
         "model": str(model_path),
-        "arch": emb.meta["arch"],
-        "layer": emb.meta["layer"],
+        "arch": record.arch,
+        "layer": record.layer,
         "split": split.value,
-        "provider": emb.meta["provider"],
+        "provider": record.provider,
         "images": emb.rows(),
         "embedding_dim": int(emb["embedding"].shape[1]),
         **score,

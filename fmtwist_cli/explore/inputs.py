@@ -88,7 +88,7 @@ def _rows_of(data: artifacts.Artifact, index: np.ndarray, split: np.ndarray, nam
 
 def _map_label(m: artifacts.Artifact) -> tuple[str, str]:
     stem = Path(m.path).stem.removeprefix("coords-") if m.path else "map"
-    method = str(m.meta.get("method", ""))
+    method = m.record.method or ""
     try:
         title = maps_params.Method(method).title
     except ValueError:

@@ -141,32 +141,25 @@ def cluster(
     else:
         result = clustering.run(method, x, params, progress=tick)
     labels = result.labels
-    summary: dict[str, Any] = {
-        "method": method.value,
-        "params": result.params,
-        "features": made_from,
-        "input": str(emb_path),
-        "rows": int(labels.size),
-        "seconds": round(result.seconds, 3),
-        "sizes": [{"cluster": c, "count": n} for c, n in scores.sizes(labels)],
-        "n_clusters": int(np.unique(labels[labels != clustering.NOISE]).size),
-        "noise_share": float((labels == clustering.NOISE).mean()),
-    }
-    if "per_class" in result.info:
-        summary["per_class"] = result.info["per_class"]
-    elif result.info:
-        summary["eps_auto"] = result.info
-    if "labels" in emb:
-        summary["mystery"] = scores.evaluation(emb["labels"], labels)
-    if originals is not None:
-        summary["original"] = scores.evaluation(originals, labels, CATEGORIES)
-    summary["warnings"] = scores.warnings_for(labels, method, result.params)
-    summary["provenance"] = artifacts.provenance(
-        {"embeddings": emb_path, "coords": coords, "answer_key": answer_key}, seed
+    record = artifacts.ClustersMeta(
+        method=method.value,
+        params=result.params,
+        features=made_from,
+        input=str(emb_path),
+        rows=int(labels.size),
+        seconds=round(result.seconds, 3),
+        sizes=[{"cluster": c, "count": n} for c, n in scores.sizes(labels)],
+        n_clusters=int(np.unique(labels[labels != clustering.NOISE]).size),
+        noise_share=float((labels == clustering.NOISE).mean()),
+        per_class=result.info.get("per_class"),
+        eps_auto=result.info if result.info and "per_class" not in result.info else None,
+        mystery=scores.evaluation(emb["labels"], labels) if "labels" in emb else None,
+        original=scores.evaluation(originals, labels, CATEGORIES) if originals is not None else None,
+        warnings=scores.warnings_for(labels, method, result.params),
+        provenance=artifacts.provenance({"embeddings": emb_path, "coords": coords, "answer_key": answer_key}, seed),
     )
-    clusters = artifacts.Artifact("clusters", {"labels": labels}, summary)
-    artifacts.save(clusters, out_path)
-    summary["written"] = str(out_path)
-    for warning in summary["warnings"]:
+    artifacts.save(artifacts.Artifact("clusters", {"labels": labels}, record.to_meta()), out_path)
+    summary: dict[str, Any] = {**record.to_meta(), "written": str(out_path)}
+    for warning in record.warnings:
         log(f"warning: {warning}")
     return Result(out_path, summary, artifact=artifacts.load(out_path, "clusters"), paths=[out_path])

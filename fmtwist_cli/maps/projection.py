@@ -249,15 +249,15 @@ def map_embeddings(
 
     x = features.prepare_features(embeddings["embedding"], scale, where=str(embeddings.path))
     result = run(method, x, seed, **options)
-    summary = {
-        "method": result.method,
-        "params": {**result.params, "scale": scale},
-        "input": str(embeddings.path),
-        "rows": int(result.coords.shape[0]),
-        "seconds": round(result.seconds, 3),
+    summary = artifacts.CoordsMeta(
+        method=result.method,
+        params={**result.params, "scale": scale},
+        input=str(embeddings.path),
+        rows=int(result.coords.shape[0]),
+        seconds=round(result.seconds, 3),
         **result.info,
-        "provenance": artifacts.provenance({"embeddings": embeddings.path}, seed),
-    }
+        provenance=artifacts.provenance({"embeddings": embeddings.path}, seed),
+    ).to_meta()
     arrays = {"coords": result.coords, "index": embeddings["index"], "split": embeddings["split"]}
     artifacts.save(artifacts.Artifact("coords", arrays, summary), out)
     return result, summary

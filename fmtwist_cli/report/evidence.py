@@ -50,7 +50,7 @@ class ClusteringScore:
 
     @property
     def within_classes(self) -> bool:
-        return bool(self.artifact.meta.get("params", {}).get("within_classes"))
+        return self.artifact.record.within_classes
 
 
 @dataclass

@@ -25,7 +25,7 @@ REFERENCE_HINT_CSV = (
 
 
 def reference_hint(data: artifacts.Artifact) -> str:
-    return REFERENCE_HINT_CSV if data.meta.get("has_answer_key") is False else REFERENCE_HINT
+    return REFERENCE_HINT_CSV if data.record.has_answer_key is False else REFERENCE_HINT
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Inputs:
 
     @property
     def n_classes(self) -> int:
-        return int(self.data.meta["n_classes"])
+        return self.data.record.n_classes
 
 
 def load_inputs(

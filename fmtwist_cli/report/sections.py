@@ -17,6 +17,11 @@ def pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
+def _or(value: str | None, default: str) -> str:
+    """A metadata field the file may lack (an older or hand-made file)."""
+    return default if value is None else value
+
+
 def map_name(ev: Evidence) -> str:
     from fmtwist_cli.views import charts
 
@@ -46,11 +51,11 @@ def explore_section(ev: Evidence) -> Section:
 def data_section(ev: Evidence) -> Section:
     from fmtwist_cli.data import dataset
 
-    meta = ev.inputs.data.meta
+    record = ev.inputs.data.record
     counts = dataset.balance(ev.inputs.data)
     rows = [[c, counts["train"][c], counts["test"][c]] for c in range(ev.n_classes)]
     return Section("Data").add(
-        f"Source: {meta.get('source', 'unknown')}. Twist: {meta.get('twist', 'unknown')}. "
+        f"Source: {_or(record.source, 'unknown')}. Twist: {_or(record.twist, 'unknown')}. "
         f"The images carry {ev.n_classes} mystery classes; the table counts the images of each class in the training "
         "and test splits (a balanced puzzle has roughly equal numbers, or multiples of one number when classes merge "
         "different numbers of categories).",
@@ -129,7 +134,7 @@ def maps_section(ev: Evidence) -> Section:
         )
     s.add(
         "Each point is one image, placed by a 2-D projection of the network's encoding "
-        f"({inp.embeddings.meta.get('layer', 'embedding')} layer, {inp.embeddings['embedding'].shape[1]:,} values "
+        f"({_or(inp.embeddings.record.layer, 'embedding')} layer, {inp.embeddings['embedding'].shape[1]:,} values "
         "per image). Images the network encodes alike land close together. Colours are the mystery labels; a class "
         "made of several categories often shows as several islands of one colour."
     )
@@ -144,7 +149,7 @@ def maps_section(ev: Evidence) -> Section:
         s.add(png(fig, f"map-{Path(m.path).stem}-classes", caption))
     first, name = inp.maps[0], map_name(ev)
     for c in inp.clusterings:
-        method = c.meta.get("method", Path(c.path).stem)
+        method = _or(c.record.method, Path(c.path).stem)
         title = f"{name} coloured by {method} clusters"
         fig = charts.scatter_figure(first["coords"], c["labels"], "cluster", title, name, size=(9, 7), dpi=DPI)
         caption = (

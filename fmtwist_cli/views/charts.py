@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fmtwist_cli.artifacts.meta import CoordsMeta
 from fmtwist_cli.views.figures import new_figure
 from fmtwist_cli.views.images import group_name
 from fmtwist_cli.views.palette import NOISE, colours
@@ -19,7 +20,7 @@ def method_label(meta: dict) -> str:
     """t-SNE, UMAP or PCA for a coords file's metadata."""
     from fmtwist_cli.maps.projection import Method
 
-    method = str(meta.get("method", "")).lower()
+    method = (CoordsMeta.from_meta(meta).method or "").lower()
     return Method(method).title if method in Method.__members__ else method.upper() or "Map"
 
 

@@ -66,7 +66,7 @@ class Collection:
 
     @property
     def n_classes(self) -> int:
-        return int(self.data.meta["n_classes"])
+        return self.data.record.n_classes
 
     def __len__(self) -> int:
         return int(self.index.shape[0])
@@ -117,9 +117,9 @@ def collect(
 
 
 def clusters_name(clusters: artifacts.Artifact) -> str:
-    method = clusters.meta.get("method")
+    method = clusters.record.method
     if method:
-        return str(method)
+        return method
     return Path(clusters.path).stem if clusters.path else "clusters"
 
 

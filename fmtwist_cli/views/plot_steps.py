@@ -137,14 +137,15 @@ def scatter(
 
 def _kdist_features(clu: artifacts.Artifact, k: int | None, scale: bool | None, pca: int | None):
     """What a DBSCAN clustering was made with: its eps, and its min_samples, scaling and PCA where not given."""
-    params = clu.meta.get("params") if isinstance(clu.meta.get("params"), dict) else clu.meta
-    eps = params.get("eps")
-    used = (float(eps), f"used by {Path(clu.path).name}") if isinstance(eps, (int, float)) else None
-    if k is None and isinstance(params.get("min_samples"), int):
-        k = params["min_samples"]
-    made = clu.meta.get("features") if isinstance(clu.meta.get("features"), dict) else {}
-    scale = bool(made.get("scale", True)) if scale is None else scale
-    pca = made.get("pca") if pca is None and isinstance(made.get("pca"), int) else pca
+    record = clu.record
+    eps = record.param("eps", float)
+    used = (eps, f"used by {Path(clu.path).name}") if eps is not None else None
+    if k is None:
+        k = record.param("min_samples", int)
+    if scale is None:
+        scale = record.feature("scale", bool) is not False
+    if pca is None:
+        pca = record.feature("pca", int)
     return used, k, scale, pca
 
 

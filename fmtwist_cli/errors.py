@@ -32,4 +32,7 @@ class ParameterError(FmtwistError, ValueError):
         super().__init__(self.render(str))
 
     def render(self, name: Callable[[str], str]) -> str:
-        return self.template.format(*(name(p) for p in self.params))
+        # Not str.format: the rest of the message may hold a user's text (a path with braces) as it is.
+        pieces = self.template.split("{}", len(self.params))
+        names = [name(p) for p in self.params] + [""] * (len(pieces) - 1 - len(self.params))
+        return "".join(piece + text for piece, text in zip(pieces, [*names, ""]))

@@ -5,7 +5,7 @@ import pytest
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.data import twist
-from fmtwist_cli.errors import DataError
+from fmtwist_cli.errors import DataError, ParameterError
 
 
 def test_seed_twist_merges_as_the_notebook():
@@ -39,12 +39,12 @@ def test_random_twist_is_repeatable_and_varies():
 
 
 def test_random_needs_seed():
-    with pytest.raises(DataError, match="--twist random needs --seed N"):
+    with pytest.raises(ParameterError, match="^twist random needs seed N so the puzzle can be drawn again$"):
         twist.parse_twist("random")
 
 
 def test_random_class_count_bounds():
-    with pytest.raises(DataError, match="--classes must be between 2 and 10, got 11"):
+    with pytest.raises(ParameterError, match="^classes must be between 2 and 10, got 11$"):
         twist.parse_twist("random", seed=1, n_classes=11)
 
 

@@ -30,61 +30,69 @@ def _knobs(params: dict, names=None) -> str:
     return ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in shown.items())
 
 
+MethodOpt = Annotated[
+    Method, typer.Option(case_sensitive=False, help="Clustering method (agglomerative: ward linkage).")
+]
+EmbeddingsOpt = Annotated[Path | None, typer.Option(help="Embeddings file. Default: ARTIFACTS/embeddings.npz.")]
+CoordsOpt = Annotated[
+    Path | None,
+    typer.Option(help="Cluster this 2-D map from `fmtwist reduce` instead of the encoding (used as it is)."),
+]
+ScaleOpt = Annotated[
+    bool, typer.Option("--scale/--no-scale", help="Standardize each feature first, as the notebook did.")
+]
+PcaOpt = Annotated[
+    int | None,
+    typer.Option(
+        help=("Reduce the features to N principal components first. Default: none (50 for hdbscan on wider features).")
+    ),
+]
+EpsOpt = Annotated[
+    str, typer.Option(help="DBSCAN radius, or 'auto': the knee of the sorted k-distance curve (k = --min-samples).")
+]
+MinSamplesOpt = Annotated[int, typer.Option(help="DBSCAN: points within eps (itself included) that make a core point.")]
+KOpt = Annotated[
+    int | None,
+    typer.Option(help="K-Means / agglomerative: number of clusters. Default: the number of mystery classes."),
+]
+NInitOpt = Annotated[int, typer.Option(help="K-Means: runs from different centroids; the best is kept.")]
+MinClusterSizeOpt = Annotated[int, typer.Option(help="HDBSCAN: smallest group that counts as a cluster.")]
+WithinClassesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--within-classes",
+        help=(
+            "Cluster each mystery class on its own; K-Means/agglomerative then find as many clusters in a class "
+            "as it holds categories' worth of images (--k: that many in every class)."
+        ),
+    ),
+]
+AnswerKeyOpt = Annotated[
+    Path | None,
+    typer.Option(help="twist.json: also score clusters against the original 10 categories (spoils the puzzle)."),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help=("Output file. Default: ARTIFACTS/clusters-METHOD.npz (clusters-METHOD-within.npz with --within-classes).")
+    ),
+]
+
+
 def cluster(
-    method: Annotated[
-        Method, typer.Option(case_sensitive=False, help="Clustering method (agglomerative: ward linkage).")
-    ] = Method.kmeans,
-    embeddings: Annotated[Path | None, typer.Option(help="Embeddings file. Default: ARTIFACTS/embeddings.npz.")] = None,
-    coords: Annotated[
-        Path | None,
-        typer.Option(help="Cluster this 2-D map from `fmtwist reduce` instead of the encoding (used as it is)."),
-    ] = None,
-    scale: Annotated[
-        bool, typer.Option("--scale/--no-scale", help="Standardize each feature first, as the notebook did.")
-    ] = True,
-    pca: Annotated[
-        int | None,
-        typer.Option(
-            help=(
-                "Reduce the features to N principal components first. Default: none (50 for hdbscan on wider features)."
-            )
-        ),
-    ] = None,
-    eps: Annotated[
-        str, typer.Option(help="DBSCAN radius, or 'auto': the knee of the sorted k-distance curve (k = --min-samples).")
-    ] = "auto",
-    min_samples: Annotated[
-        int, typer.Option(help="DBSCAN: points within eps (itself included) that make a core point.")
-    ] = 15,
-    k: Annotated[
-        int | None,
-        typer.Option(help="K-Means / agglomerative: number of clusters. Default: the number of mystery classes."),
-    ] = None,
-    n_init: Annotated[int, typer.Option(help="K-Means: runs from different centroids; the best is kept.")] = 10,
-    min_cluster_size: Annotated[int, typer.Option(help="HDBSCAN: smallest group that counts as a cluster.")] = 15,
-    within_classes: Annotated[
-        bool,
-        typer.Option(
-            "--within-classes",
-            help=(
-                "Cluster each mystery class on its own; K-Means/agglomerative then find as many clusters in a class "
-                "as it holds categories' worth of images (--k: that many in every class)."
-            ),
-        ),
-    ] = False,
-    answer_key: Annotated[
-        Path | None,
-        typer.Option(help="twist.json: also score clusters against the original 10 categories (spoils the puzzle)."),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            help=(
-                "Output file. Default: ARTIFACTS/clusters-METHOD.npz "
-                "(clusters-METHOD-within.npz with --within-classes)."
-            )
-        ),
-    ] = None,
+    method: MethodOpt = Method.kmeans,
+    embeddings: EmbeddingsOpt = None,
+    coords: CoordsOpt = None,
+    scale: ScaleOpt = True,
+    pca: PcaOpt = None,
+    eps: EpsOpt = "auto",
+    min_samples: MinSamplesOpt = 15,
+    k: KOpt = None,
+    n_init: NInitOpt = 10,
+    min_cluster_size: MinClusterSizeOpt = 15,
+    within_classes: WithinClassesOpt = False,
+    answer_key: AnswerKeyOpt = None,
+    out: OutOpt = None,
     seed: SeedOpt = None,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
     as_json: JsonOpt = False,

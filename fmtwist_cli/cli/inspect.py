@@ -9,54 +9,62 @@ from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt, SeedOpt
 from fmtwist_cli.views import step, terminal
 from fmtwist_cli.views.images import Pick
 
+ClusterOpt = Annotated[int | None, typer.Option("--cluster", "-c", help="Show this cluster's images.")]
+LabelOpt = Annotated[
+    int | None, typer.Option("--label", "-l", help="Show this mystery class (with --cluster: members of both).")
+]
+PickOpt = Annotated[
+    Pick,
+    typer.Option(
+        help=(
+            "random; central: nearest the centre; border: least sure of their group; noise: left out by DBSCAN/HDBSCAN."
+        )
+    ),
+]
+NOpt = Annotated[int, typer.Option("--n", "-n", help="How many images.")]
+PerRowOpt = Annotated[
+    int | None, typer.Option(help="Images per row. Default: as many as fit, at most 10.", rich_help_panel="Output")
+]
+AsciiOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ascii",
+        help="Plain characters, no colour (also with NO_COLOR or when stdout is not a terminal).",
+        rich_help_panel="Output",
+    ),
+]
+PngOpt = Annotated[
+    Path | None,
+    typer.Option(help="Also write the grid with captions to this .png, .svg or .pdf.", rich_help_panel="Output"),
+]
+ClustersOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help=("The clustering. Default: clusters-kmeans.npz, else clusters-dbscan.npz, else the first clusters-*.npz."),
+        rich_help_panel="Inputs",
+    ),
+]
+EmbeddingsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Default: embeddings.npz; without one, --label shows data.npz's test split.", rich_help_panel="Inputs"
+    ),
+]
+DataOpt = Annotated[Path | None, typer.Option(help="Default: data.npz.", rich_help_panel="Inputs")]
+
 
 def inspect(
-    cluster: Annotated[int | None, typer.Option("--cluster", "-c", help="Show this cluster's images.")] = None,
-    label: Annotated[
-        int | None, typer.Option("--label", "-l", help="Show this mystery class (with --cluster: members of both).")
-    ] = None,
-    pick: Annotated[
-        Pick,
-        typer.Option(
-            help=(
-                "random; central: nearest the centre; border: least sure of their group; "
-                "noise: left out by DBSCAN/HDBSCAN."
-            )
-        ),
-    ] = Pick.random,
-    n: Annotated[int, typer.Option("--n", "-n", help="How many images.")] = 10,
+    cluster: ClusterOpt = None,
+    label: LabelOpt = None,
+    pick: PickOpt = Pick.random,
+    n: NOpt = 10,
     seed: SeedOpt = None,
-    per_row: Annotated[
-        int | None, typer.Option(help="Images per row. Default: as many as fit, at most 10.", rich_help_panel="Output")
-    ] = None,
-    ascii_: Annotated[
-        bool,
-        typer.Option(
-            "--ascii",
-            help="Plain characters, no colour (also with NO_COLOR or when stdout is not a terminal).",
-            rich_help_panel="Output",
-        ),
-    ] = False,
-    png: Annotated[
-        Path | None,
-        typer.Option(help="Also write the grid with captions to this .png, .svg or .pdf.", rich_help_panel="Output"),
-    ] = None,
-    clusters: Annotated[
-        Path | None,
-        typer.Option(
-            help=(
-                "The clustering. Default: clusters-kmeans.npz, else clusters-dbscan.npz, else the first clusters-*.npz."
-            ),
-            rich_help_panel="Inputs",
-        ),
-    ] = None,
-    embeddings: Annotated[
-        Path | None,
-        typer.Option(
-            help="Default: embeddings.npz; without one, --label shows data.npz's test split.", rich_help_panel="Inputs"
-        ),
-    ] = None,
-    data: Annotated[Path | None, typer.Option(help="Default: data.npz.", rich_help_panel="Inputs")] = None,
+    per_row: PerRowOpt = None,
+    ascii_: AsciiOpt = False,
+    png: PngOpt = None,
+    clusters: ClustersOpt = None,
+    embeddings: EmbeddingsOpt = None,
+    data: DataOpt = None,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
     as_json: JsonOpt = False,
 ) -> None:

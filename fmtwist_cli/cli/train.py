@@ -11,65 +11,74 @@ from fmtwist_cli.network.models import Arch
 
 DEFAULT_ARCH = Arch(models.DEFAULT_ARCH)
 
+ArchOpt = Annotated[Arch, typer.Option(help="Architecture (see the README's table).")]
+LabelsOpt = Annotated[
+    Labels, typer.Option(help="mystery (data.npz) or original (the 10 categories, for the reference classifier).")
+]
+EpochsOpt = Annotated[
+    int | None, typer.Option(help="Passes over the training images. Default: the architecture's (15; fast: 14).")
+]
+BatchSizeOpt = Annotated[int | None, typer.Option(help="Images per gradient step. Default: the architecture's (128).")]
+ValidationSplitOpt = Annotated[
+    float, typer.Option(help="Share of the training images (the last ones) held out for validation.")
+]
+OptimizerOpt = Annotated[str | None, typer.Option(help="Keras optimizer name. Default: the architecture's (adam).")]
+LearningRateOpt = Annotated[
+    float | None,
+    typer.Option(help="Peak learning rate. Default: the architecture's (fast: 0.003), else the optimizer's own."),
+]
+ScheduleOpt = Annotated[
+    models.Schedule | None,
+    typer.Option(help="Learning-rate schedule. Default: the architecture's (fast: cosine, else constant)."),
+]
+StepsPerExecutionOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Training steps per call into the backend (same updates, less overhead). Default: the architecture's."
+    ),
+]
+LimitOpt = Annotated[int | None, typer.Option(help="Use only the first LIMIT images of each split (quick runs).")]
+DataOpt = Annotated[Path | None, typer.Option(help="Dataset from prepare. Default: ARTIFACTS/data.npz.")]
+AnswerKeyOpt = Annotated[
+    Path | None, typer.Option(help="Answer key for --labels original. Default: twist.json beside the data.")
+]
+SourceOpt = Annotated[
+    Path | None,
+    typer.Option(help="Official Fashion-MNIST files for --labels original, instead of the answer key."),
+]
+SummaryOpt = Annotated[bool, typer.Option("--summary", help="Print the layer table (output shapes, parameters) first.")]
+BackendOpt = Annotated[
+    backends.Backend | None,
+    typer.Option(
+        envvar="KERAS_BACKEND",
+        show_default="$KERAS_BACKEND, else tensorflow",
+        help="Keras 3 backend to train with.",
+    ),
+]
+DeviceOpt = Annotated[
+    backends.Device, typer.Option(help="auto: the GPU when the backend sees one; gpu: fail without one.")
+]
+
 
 def train(
-    arch: Annotated[Arch, typer.Option(help="Architecture (see the README's table).")] = DEFAULT_ARCH,
-    labels: Annotated[
-        Labels, typer.Option(help="mystery (data.npz) or original (the 10 categories, for the reference classifier).")
-    ] = Labels.mystery,
-    epochs: Annotated[
-        int | None, typer.Option(help="Passes over the training images. Default: the architecture's (15; fast: 14).")
-    ] = None,
-    batch_size: Annotated[
-        int | None, typer.Option(help="Images per gradient step. Default: the architecture's (128).")
-    ] = None,
-    validation_split: Annotated[
-        float, typer.Option(help="Share of the training images (the last ones) held out for validation.")
-    ] = 0.2,
-    optimizer: Annotated[
-        str | None, typer.Option(help="Keras optimizer name. Default: the architecture's (adam).")
-    ] = None,
-    learning_rate: Annotated[
-        float | None,
-        typer.Option(help="Peak learning rate. Default: the architecture's (fast: 0.003), else the optimizer's own."),
-    ] = None,
-    schedule: Annotated[
-        models.Schedule | None,
-        typer.Option(help="Learning-rate schedule. Default: the architecture's (fast: cosine, else constant)."),
-    ] = None,
-    steps_per_execution: Annotated[
-        int | None,
-        typer.Option(
-            help="Training steps per call into the backend (same updates, less overhead). Default: the architecture's."
-        ),
-    ] = None,
+    arch: ArchOpt = DEFAULT_ARCH,
+    labels: LabelsOpt = Labels.mystery,
+    epochs: EpochsOpt = None,
+    batch_size: BatchSizeOpt = None,
+    validation_split: ValidationSplitOpt = 0.2,
+    optimizer: OptimizerOpt = None,
+    learning_rate: LearningRateOpt = None,
+    schedule: ScheduleOpt = None,
+    steps_per_execution: StepsPerExecutionOpt = None,
     loss: Annotated[str, typer.Option(help="Keras loss name.")] = "categorical_crossentropy",
     seed: SeedOpt = None,
-    limit: Annotated[
-        int | None, typer.Option(help="Use only the first LIMIT images of each split (quick runs).")
-    ] = None,
-    data: Annotated[Path | None, typer.Option(help="Dataset from prepare. Default: ARTIFACTS/data.npz.")] = None,
-    answer_key: Annotated[
-        Path | None, typer.Option(help="Answer key for --labels original. Default: twist.json beside the data.")
-    ] = None,
-    source: Annotated[
-        Path | None,
-        typer.Option(help="Official Fashion-MNIST files for --labels original, instead of the answer key."),
-    ] = None,
-    summary: Annotated[
-        bool, typer.Option("--summary", help="Print the layer table (output shapes, parameters) first.")
-    ] = False,
-    backend: Annotated[
-        backends.Backend | None,
-        typer.Option(
-            envvar="KERAS_BACKEND",
-            show_default="$KERAS_BACKEND, else tensorflow",
-            help="Keras 3 backend to train with.",
-        ),
-    ] = None,
-    device: Annotated[
-        backends.Device, typer.Option(help="auto: the GPU when the backend sees one; gpu: fail without one.")
-    ] = backends.Device.auto,
+    limit: LimitOpt = None,
+    data: DataOpt = None,
+    answer_key: AnswerKeyOpt = None,
+    source: SourceOpt = None,
+    summary: SummaryOpt = False,
+    backend: BackendOpt = None,
+    device: DeviceOpt = backends.Device.auto,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
     as_json: JsonOpt = False,
 ) -> None:

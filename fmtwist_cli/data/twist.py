@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fmtwist_cli.errors import DataError
+from fmtwist_cli.errors import DataError, ParameterError
 
 CATEGORIES = (
     "T-shirt/top",
@@ -105,7 +105,7 @@ def _checked(name: str, mapping: list[int], where: str) -> Twist:
 def random_twist(seed: int, n_classes: int = 5) -> Twist:
     """A new puzzle: every category gets a class, every class at least one category."""
     if not 2 <= n_classes <= len(CATEGORIES):
-        raise DataError(f"--classes must be between 2 and {len(CATEGORIES)}, got {n_classes}")
+        raise ParameterError("{} must be between 2 and " + f"{len(CATEGORIES)}, got {n_classes}", "classes")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(CATEGORIES))
     mapping = [0] * len(CATEGORIES)
@@ -149,7 +149,7 @@ def parse_twist(spec: str, seed: int | None = None, n_classes: int | None = None
         return Twist("none", tuple(range(len(CATEGORIES))))
     if spec == "random":
         if seed is None:
-            raise DataError("--twist random needs --seed N so the puzzle can be drawn again")
+            raise ParameterError("{} random needs {} N so the puzzle can be drawn again", "twist", "seed")
         return random_twist(seed, 5 if n_classes is None else n_classes)
     path = Path(spec)
     if path.suffix.lower() == ".json" or path.exists():

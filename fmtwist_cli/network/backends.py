@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.errors import FmtwistError, ParameterError
 from fmtwist_cli.network import models
 
 
@@ -124,7 +124,9 @@ def activate(backend: Backend | str | None = None, device: Device | str = Device
     models.import_keras()
     gpus = tuple(gpu_names(backend))
     if device is Device.gpu and not gpus:
-        raise FmtwistError(f"--device gpu: the {backend.value} backend sees no GPU here; {_gpu_hint(backend)}")
+        raise ParameterError(
+            "{} gpu: the " + f"{backend.value} backend sees no GPU here; {_gpu_hint(backend)}", "device"
+        )
     on_gpu = bool(gpus) and device is not Device.cpu
     return Runtime(
         backend, gpus[0] if on_gpu else "CPU", gpus, versions(backend), pinned_to_cpu=bool(gpus) and not on_gpu

@@ -18,8 +18,9 @@ import numpy as np
 
 from fmtwist_cli.data import twist
 from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.groups.dbscan import NOISE, Progress, auto_eps, dbscan, kdistances
+from fmtwist_cli.groups.dbscan import NOISE, auto_eps, dbscan, kdistances
 from fmtwist_cli.params import Limit, choice
+from fmtwist_cli.result import Progress
 
 WARD_MAX_BYTES = 2 * 1024**3  # ward keeps n(n-1)/2 float64 distances
 AUTO = "auto"

@@ -9,17 +9,16 @@ O(n·block) whatever eps is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from fmtwist_cli.errors import FmtwistError
+from fmtwist_cli.result import Progress
 
 NOISE = -1  # the label of points in no cluster (DBSCAN's and HDBSCAN's convention)
 BLOCK = 2048  # rows per distance block: 2048 x 2048 float32 is 16 MB
-
-Progress = Callable[[int, int], None]  # (done, total)
 
 
 # --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from importlib import resources
 
 import numpy as np
 
+from fmtwist_cli.artifacts import guessfile
 from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.views.palette import NOISE_ON_DARK as NOISE_COLOUR
 from fmtwist_cli.views.palette import RIGHT_WRONG, colours
@@ -202,6 +203,7 @@ def pack(points: Points, status: str, title: str, auto_guess: dict | None = None
         "maps": maps,
         "colourings": entries,
         "auto_guess": auto_guess,
+        "guess_kind": guessfile.KIND,  # the "kind" of the guess.json the page saves, which grade reads
         "category_colours": colours(len(CATEGORIES)),  # for the page's own "your names" colouring
         "unnamed_colour": NOISE_COLOUR,
         "arrays": packer.layout,

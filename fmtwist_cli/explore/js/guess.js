@@ -70,7 +70,7 @@ function guessObject() {
   // The format `fmtwist grade` reads: categories the user never named are left out.
   const merge = {};
   tally().forEach((t, j) => { if (t.total) merge[S.meta.categories[j]] = t.best; });
-  return { kind: "fmtwist-guess", n_classes: S.meta.n_classes, merge_map: merge };
+  return { kind: S.meta.guess_kind, n_classes: S.meta.n_classes, merge_map: merge };
 }
 
 function saveGuess() {

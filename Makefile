@@ -155,7 +155,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 
 bench: setup
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	find $(ART) -mindepth 1 ! -name .gitkeep -delete

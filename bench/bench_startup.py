@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from machine import load, machine
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).parent / "fmtwist"
 FMTWIST = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "fmtwist_cli"]
@@ -40,24 +42,6 @@ CASES = {
     "import rich": [sys.executable, "-c", "import rich"],
     "python -c pass": [sys.executable, "-c", "pass"],
 }
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        names = [
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ]
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores"
-
-
-def load() -> float:
-    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else float("nan")
 
 
 def children_cpu() -> float:
@@ -104,14 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
 
-    print(f"machine: {machine()}; load average {load()}", file=sys.stderr)
+    print(f"machine: {machine()}; load average {load(2)}", file=sys.stderr)
     results = timed(CASES, args.repeat)
     width = max(map(len, CASES)) + 2
     print(f"median of {args.repeat} fresh processes after one warm-up; fmtwist is {' '.join(FMTWIST)}")
     print(f"{'':<{width}} {'wall s':>7} {'CPU s':>7} {'fastest':>8}")
     for name, r in results.items():
         print(f"{name:<{width}} {r['median_s']:>7.3f} {r['cpu_median_s']:>7.3f} {r['min_s']:>8.3f}")
-    result = {"machine": machine(), "load_average_end": load(), "versions": versions(), "fmtwist": FMTWIST}
+    result = {"machine": machine(), "load_average_end": load(2), "versions": versions(), "fmtwist": FMTWIST}
     result |= {"repeat": args.repeat, "target_help_s": TARGET_HELP_S, "results": results}
     print(f"\n{machine()}, load average {result['load_average_end']} at the end")
     if results["fmtwist --help"]["median_s"] > TARGET_HELP_S:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from machine import load, machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,24 +50,6 @@ from fmtwist_cli.network import backends, fitting, models, training, trainingdat
 from fmtwist_cli.network.config import TrainConfig
 
 THRESHOLD = 0.93  # validation accuracy whose first epoch is timed
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        names = [
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ]
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores"
-
-
-def load() -> float:
-    return round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else float("nan")
 
 
 def data_file(artifacts: Path) -> Path:

@@ -55,9 +55,6 @@ class _Step:
     def __init__(self, module: str, name: str) -> None:
         self.module, self.name = module, name
 
-    def __set_name__(self, owner, attr: str) -> None:
-        self.attr = attr
-
     def __get__(self, ws, owner=None):
         if ws is None:
             return self
@@ -97,7 +94,10 @@ class Workspace:
         from fmtwist_cli.notebook import default_progress
         from fmtwist_cli.result import quiet, to_stderr
 
-        progress = {None: default_progress, False: lambda: quiet}.get(self._progress, lambda: self._progress)()
+        if self._progress is None:
+            progress = default_progress()
+        else:
+            progress = quiet if self._progress is False else self._progress
         return {"progress": progress, "log": self._log or to_stderr}
 
     def _bind(self, function):

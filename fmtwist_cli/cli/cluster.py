@@ -110,9 +110,7 @@ categories).
         fmtwist cluster --method hdbscan --json | jq .mystery.ari
         fmtwist cluster --method kmeans --within-classes --coords artifacts/coords-tsne.npz  # split each class
     """
-    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
-    with _ui.bar() as progress:
-        result = step.cluster(artifacts_dir, **options, progress=progress, log=_ui.log)
+    result = _ui.run_step(step.cluster, locals())
     summary = result.summary
     if as_json:
         _ui.print_json(summary)

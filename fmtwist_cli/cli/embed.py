@@ -37,9 +37,7 @@ def embed(
         fmtwist embed --model artifacts/model-default.onnx --threads 2 --json
         fmtwist embed --provider cuda                   # on the GPU (README: GPU)
     """
-    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
-    with _ui.bar() as progress:
-        result = step.embed(artifacts_dir, **options, progress=progress, log=_ui.log)
+    result = _ui.run_step(step.embed, locals())
     summary = result.summary
     if as_json:
         _ui.print_json(summary)

@@ -47,9 +47,7 @@ def explore(
         fmtwist explore --answer-key artifacts/twist.json --json | jq .bytes
         fmtwist grade guess.json --answer-key artifacts/twist.json
     """
-    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json", "open_page")}
-    with _ui.bar() as progress:
-        result = step.explore(artifacts_dir, **options, progress=progress, log=_ui.log)
+    result = _ui.run_step(step.explore, locals(), cli_only=("open_page",))
     summary = result.summary
     if open_page:
         import webbrowser

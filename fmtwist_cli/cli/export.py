@@ -52,9 +52,7 @@ def export(
         fmtwist export --layer dense --out artifacts/model-custom-dense.onnx
         fmtwist export --labels original            # the reference classifier
     """
-    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
-    with _ui.bar() as progress:
-        result = step.export(artifacts_dir, **options, progress=progress, log=_ui.log)
+    result = _ui.run_step(step.export, locals())
     report = result.summary
     if as_json:
         _ui.print_json(report)

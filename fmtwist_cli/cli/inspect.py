@@ -81,9 +81,7 @@ def inspect(
         fmtwist inspect --pick noise --clusters artifacts/clusters-dbscan.npz
         fmtwist inspect --label 4 --ascii --png class4.png
     """
-    options = {k: v for k, v in locals().items() if k not in ("ascii_", "artifacts_dir", "as_json")}
-    with _ui.bar() as progress:
-        result = step.inspect(artifacts_dir, **options, progress=progress, log=_ui.log)
+    result = _ui.run_step(step.inspect, locals(), cli_only=("ascii_",))
     if as_json:
         _ui.print_json(result.summary)
         return

@@ -50,12 +50,11 @@ EmbeddingsOpt = Annotated[Path | None, typer.Option(help="Embeddings file. Defau
 ClustersHelp = "Default: clusters-kmeans.npz, else clusters-dbscan.npz, else the first clusters-*.npz."
 
 
-def _plot(kind: str, artifacts_dir: Path, as_json: bool, options: dict) -> None:
+def _plot(kind: str, options: dict) -> None:
     """Run the plot step KIND, then print its summary: as JSON, or its facts and tables and the file written."""
-    with _ui.bar() as progress:
-        result = getattr(plot_steps, kind)(artifacts_dir, **options, progress=progress, log=_ui.log)
+    result = _ui.run_step(getattr(plot_steps, kind), options)
     summary = result.summary
-    if as_json:
+    if options["as_json"]:
         _ui.print_json(summary)
         return
     facts = {k: v for k, v in summary.items() if k not in ("kind", "written", "width", "height")}
@@ -76,10 +75,6 @@ def _text(value) -> str:
     return str(value)
 
 
-def _options(scope: dict) -> dict:
-    return {k: v for k, v in scope.items() if k not in ("artifacts_dir", "as_json")}
-
-
 @app.command()
 def history(
     history: Annotated[
@@ -98,7 +93,7 @@ def history(
         fmtwist plot history     # 6 panels; with several models, compares them
         fmtwist plot history --history artifacts/history-custom.json
     """
-    _plot("history", artifacts_dir, as_json, _options(locals()))
+    _plot("history", locals())
 
 
 @app.command()
@@ -123,7 +118,7 @@ def scatter(
         fmtwist plot scatter --by cluster --clusters artifacts/clusters-dbscan.npz
         fmtwist plot scatter --coords artifacts/coords-umap.npz --by pred -o umap.svg
     """
-    _plot("scatter", artifacts_dir, as_json, _options(locals()))
+    _plot("scatter", locals())
 
 
 @app.command()
@@ -174,7 +169,7 @@ def kdist(
         fmtwist plot kdist --k 15 --eps 45        # the notebook's eps
         fmtwist plot kdist --clusters artifacts/clusters-dbscan.npz
     """
-    _plot("kdist", artifacts_dir, as_json, _options(locals()))
+    _plot("kdist", locals())
 
 
 @app.command()
@@ -196,7 +191,7 @@ def confusion(
         fmtwist plot confusion -o confusion.svg
         fmtwist plot confusion --clusters artifacts/clusters-dbscan.npz
     """
-    _plot("confusion", artifacts_dir, as_json, _options(locals()))
+    _plot("confusion", locals())
 
 
 @app.command()
@@ -221,4 +216,4 @@ def grid(
         fmtwist plot grid --by label --seed 0
         fmtwist plot grid --by cluster --pick central --n 8 --size 10x8 --dpi 150
     """
-    _plot("grid", artifacts_dir, as_json, _options(locals()))
+    _plot("grid", locals())

@@ -39,9 +39,7 @@ def prepare(
         fmtwist prepare --twist random --seed 1    # a new puzzle
         fmtwist prepare --source course/ --json    # the course's CSV files
     """
-    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
-    with _ui.bar(unit="bytes") as progress:
-        result = step.prepare(artifacts_dir, **options, progress=progress, log=_ui.log)
+    result = _ui.run_step(step.prepare, locals(), unit="bytes")
     summary = result.summary
     if as_json:
         _ui.print_json(summary)

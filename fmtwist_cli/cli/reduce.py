@@ -53,9 +53,7 @@ def reduce(
         fmtwist reduce --method umap --seed 0 --json | jq .trustworthiness
         fmtwist reduce --method umap --neighbors 30 --min-dist 0 --out artifacts/coords-umap-tight.npz
     """
-    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
-    with _ui.bar() as progress:
-        result = step.reduce(artifacts_dir, **options, progress=progress, log=_ui.log)
+    result = _ui.run_step(step.reduce, locals())
     summary = result.summary
     if as_json:
         _ui.print_json(summary)

@@ -42,8 +42,7 @@ def report(
         fmtwist report
         fmtwist report --answer-key artifacts/twist.json --json | jq .categories_right
     """
-    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
-    result = step.report(artifacts_dir, **options, log=_ui.log)
+    result = _ui.run_step(step.report, locals())
     summary = result.summary
     if as_json:
         _ui.print_json(summary)

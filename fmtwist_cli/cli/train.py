@@ -99,9 +99,7 @@ def train(
         fmtwist train --labels original --seed 0   # reference classifier, repeatable
         fmtwist train --backend jax --device gpu   # JAX on the GPU (README: GPU)
     """
-    options = {k: v for k, v in locals().items() if k not in ("artifacts_dir", "as_json")}
-    with _ui.bar() as progress:
-        result = step.train(artifacts_dir, **options, progress=progress, log=_ui.log)
+    result = _ui.run_step(step.train, locals())
     report = result.summary
     if as_json:
         _ui.print_json(report)

@@ -79,6 +79,17 @@ def bar(unit: str = "items") -> Iterator[Callable[..., None]]:
         bars.stop()
 
 
+CLI_ONLY = ("artifacts_dir", "as_json")  # options of every command that are not its step's
+
+
+def run_step(step: Callable[..., Any], scope: dict[str, Any], unit: str = "items", cli_only: Sequence[str] = ()) -> Any:
+    """Call a command's library step with the command's options (``scope``: its ``locals()``, parameters only),
+    its progress drawn as a bar and its notes logged; return the step's Result."""
+    options = {k: v for k, v in scope.items() if k not in (*CLI_ONLY, *cli_only)}
+    with bar(unit) as progress:
+        return step(scope["artifacts_dir"], **options, progress=progress, log=log)
+
+
 def flag(param: str) -> str:
     """A library parameter's name as the command line spells it: min_samples -> --min-samples."""
     return FLAGS.get(param, "--" + param.replace("_", "-"))

@@ -158,8 +158,10 @@ def cluster(
         warnings=scores.warnings_for(labels, method, result.params),
         provenance=artifacts.provenance({"embeddings": emb_path, "coords": coords, "answer_key": answer_key}, seed),
     )
-    artifacts.save(artifacts.Artifact("clusters", {"labels": labels}, record.to_meta()), out_path)
-    summary: dict[str, Any] = {**record.to_meta(), "written": str(out_path)}
+    meta = record.to_meta()
+    clusters = artifacts.Artifact("clusters", {"labels": labels}, meta)
+    artifacts.save(clusters, out_path)  # which stamps kind and version on clusters.meta: the file, as loaded
+    summary: dict[str, Any] = {**meta, "written": str(out_path)}
     for warning in record.warnings:
         log(f"warning: {warning}")
-    return Result(out_path, summary, artifact=artifacts.load(out_path, "clusters"), paths=[out_path])
+    return Result(out_path, summary, artifact=clusters, paths=[out_path])

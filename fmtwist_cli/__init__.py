@@ -8,6 +8,14 @@ package loads no TensorFlow, onnxruntime, scikit-learn, matplotlib or umap: each
 
 __version__ = "0.1.0"
 
-from fmtwist_cli.workspace import Workspace, grade
-
 __all__ = ["Workspace", "__version__", "grade"]
+
+
+def __getattr__(name: str):
+    # Workspace and grade load with their first use, so that the command line, which needs only __version__ here,
+    # starts without the API's modules (PEP 562).
+    if name in ("Workspace", "grade"):
+        from fmtwist_cli import workspace
+
+        return getattr(workspace, name)
+    raise AttributeError(f"module 'fmtwist_cli' has no attribute {name!r}")

@@ -3,8 +3,11 @@ to its principal components, or a 2-D map from `fmtwist reduce`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from fmtwist_cli import artifacts
 from fmtwist_cli.errors import FmtwistError, ParameterError
 from fmtwist_cli.groups.clustering import Method
 
@@ -46,3 +49,33 @@ def default_pca(method: Method | str, dims: int) -> int | None:
     """PCA applied when the user asks for none: HDBSCAN's exact tree search
     costs O(n² · dims), so it runs on 50 components unless told otherwise."""
     return HDBSCAN_AUTO_PCA if Method(method) is Method.hdbscan and dims > HDBSCAN_AUTO_PCA else None
+
+
+def load_features(
+    emb: artifacts.Artifact, coords_path: Path | None, scale: bool, pca: int | None, seed: int | None
+) -> tuple[np.ndarray, dict]:
+    """The matrix to cluster: the encoding (standardized, maybe PCA) or a 2-D map."""
+    if coords_path is None:
+        x = prepare_features(emb["embedding"], scale, pca, seed, str(emb.path))
+        return x, {"scale": scale, "pca": pca}
+    if pca is not None:
+        raise ParameterError("{} does not apply to {}: a map is 2-D already", "pca", "coords")
+    coords = artifacts.load(coords_path, "coords")
+    artifacts.check_made_from(
+        coords,
+        "embeddings",
+        emb.path,
+        "pass the embeddings it was made from (--embeddings), or run `fmtwist reduce` again",
+    )
+    artifacts.check_same_rows(
+        coords, emb, "rows", "make the coordinates from the same embeddings with `fmtwist reduce`"
+    )
+    same = np.array_equal(coords["index"], emb["index"]) and (
+        "split" not in coords or np.array_equal(coords["split"], emb["split"])
+    )
+    if not same:
+        raise FmtwistError(
+            f"{coords_path} and {emb.path} list different images: "
+            "make the coordinates from the same embeddings with `fmtwist reduce`"
+        )
+    return np.ascontiguousarray(coords["coords"], dtype=np.float32), {"coords": str(coords_path)}

@@ -97,8 +97,15 @@ def evaluation(
     }
 
 
-def warnings_for(labels: np.ndarray, method: str, params: dict[str, Any]) -> list[str]:
-    """Plain-language warnings when a run is degenerate."""
+def one_cluster(labels: np.ndarray) -> bool:
+    """Whether one cluster holds most points (:data:`MOSTLY`)."""
+    biggest = max((c for k, c in sizes(labels) if k != NOISE), default=0)
+    return biggest >= MOSTLY * np.asarray(labels).size
+
+
+def warnings_for(labels: np.ndarray, method: str, params: dict[str, Any], better: object = None) -> list[str]:
+    """Plain-language warnings when a run is degenerate; ``better``, a DBSCAN setting found to work on the same
+    points (:mod:`fmtwist_cli.groups.advice`), is named instead of "a smaller --eps"."""
     labels = np.asarray(labels)
     n = labels.size
     noise = float((labels == NOISE).mean())
@@ -109,7 +116,7 @@ def warnings_for(labels: np.ndarray, method: str, params: dict[str, Any]) -> lis
         hint = "a larger --eps or --eps auto" if method == "dbscan" else "a smaller --min-cluster-size"
         out.append(f"{knob} leaves {noise:.0%} of points as noise; try {hint}")
     if biggest >= MOSTLY and method in ("dbscan", "hdbscan"):
-        hint = "a smaller --eps" if method == "dbscan" else "other settings or --pca"
+        hint = "other settings or --pca" if method != "dbscan" else str(better) if better else "a smaller --eps"
         out.append(f"{knob} puts {biggest:.0%} of points in one cluster; try {hint}")
     if (
         method in ("dbscan", "hdbscan")

@@ -10,41 +10,11 @@ import numpy as np
 from fmtwist_cli import artifacts
 from fmtwist_cli.artifacts.layout import Layout
 from fmtwist_cli.data.twist import CATEGORIES
-from fmtwist_cli.errors import FmtwistError, ParameterError
-from fmtwist_cli.groups import clustering, features, scores
+from fmtwist_cli.errors import ParameterError
+from fmtwist_cli.groups import advice, clustering, features, scores
 from fmtwist_cli.groups.clustering import Method
 from fmtwist_cli.params import choice
 from fmtwist_cli.result import Log, Progress, Result, quiet, to_stderr
-
-
-def load_features(
-    emb: artifacts.Artifact, coords_path: Path | None, scale: bool, pca: int | None, seed: int | None
-) -> tuple[np.ndarray, dict]:
-    """The matrix to cluster: the encoding (standardized, maybe PCA) or a 2-D map."""
-    if coords_path is None:
-        x = features.prepare_features(emb["embedding"], scale, pca, seed, str(emb.path))
-        return x, {"scale": scale, "pca": pca}
-    if pca is not None:
-        raise ParameterError("{} does not apply to {}: a map is 2-D already", "pca", "coords")
-    coords = artifacts.load(coords_path, "coords")
-    artifacts.check_made_from(
-        coords,
-        "embeddings",
-        emb.path,
-        "pass the embeddings it was made from (--embeddings), or run `fmtwist reduce` again",
-    )
-    artifacts.check_same_rows(
-        coords, emb, "rows", "make the coordinates from the same embeddings with `fmtwist reduce`"
-    )
-    same = np.array_equal(coords["index"], emb["index"]) and (
-        "split" not in coords or np.array_equal(coords["split"], emb["split"])
-    )
-    if not same:
-        raise FmtwistError(
-            f"{coords_path} and {emb.path} list different images: "
-            "make the coordinates from the same embeddings with `fmtwist reduce`"
-        )
-    return np.ascontiguousarray(coords["coords"], dtype=np.float32), {"coords": str(coords_path)}
 
 
 def _default_k(emb: artifacts.Artifact) -> int:
@@ -131,7 +101,7 @@ def cluster(
     )
     if pca is None and coords is None:
         pca = features.default_pca(method, emb["embedding"].shape[1])
-    x, made_from = load_features(emb, coords, scale, pca, seed)
+    x, made_from = features.load_features(emb, coords, scale, pca, seed)
 
     def tick(done: int, total: int) -> None:
         progress(done, total, f"{method.value}: distance blocks")
@@ -141,6 +111,10 @@ def cluster(
     else:
         result = clustering.run(method, x, params, progress=tick)
     labels = result.labels
+    better = None
+    if method is Method.dbscan and not within_classes and scores.one_cluster(labels):
+        progress(0, 1, "dbscan: one cluster; trying other settings")
+        better = advice.better_setting(emb, layout.root, result.params["min_samples"], made_from, seed)
     record = artifacts.ClustersMeta(
         method=method.value,
         params=result.params,
@@ -155,7 +129,7 @@ def cluster(
         eps_auto=result.info if result.info and "per_class" not in result.info else None,
         mystery=scores.evaluation(emb["labels"], labels) if "labels" in emb else None,
         original=scores.evaluation(originals, labels, CATEGORIES) if originals is not None else None,
-        warnings=scores.warnings_for(labels, method, result.params),
+        warnings=scores.warnings_for(labels, method, result.params, better),
         provenance=artifacts.provenance({"embeddings": emb_path, "coords": coords, "answer_key": answer_key}, seed),
     )
     meta = record.to_meta()

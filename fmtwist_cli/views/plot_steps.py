@@ -136,7 +136,8 @@ def scatter(
 
 
 def _kdist_features(clu: artifacts.Artifact, k: int | None, scale: bool | None, pca: int | None):
-    """What a DBSCAN clustering was made with: its eps, and its min_samples, scaling and PCA where not given."""
+    """What a DBSCAN clustering was made with: its eps, the map it ran on (or None), and its min_samples, scaling
+    and PCA where not given."""
     record = clu.record
     eps = record.param("eps", float)
     used = (eps, f"used by {Path(clu.path).name}") if eps is not None else None
@@ -146,7 +147,7 @@ def _kdist_features(clu: artifacts.Artifact, k: int | None, scale: bool | None, 
         scale = record.feature("scale", bool) is not False
     if pca is None:
         pca = record.feature("pca", int)
-    return used, k, scale, pca
+    return used, record.feature("coords", str), k, scale, pca
 
 
 def kdist(
@@ -179,11 +180,15 @@ def kdist(
     fig_size = figures.check_options(out, size, dpi)
     chosen = clustering.parse_eps(eps if isinstance(eps, str) else str(eps))
     emb = _embeddings(embeddings, folder)
-    used = None
+    used = coords = None
     if clusters is not None:  # draw the curve on the features that clustering used
-        used, k, scale, pca = _kdist_features(_load_clusters(clusters, folder, emb), k, scale, pca)
+        used, coords, k, scale, pca = _kdist_features(_load_clusters(clusters, folder, emb), k, scale, pca)
     k, scale = 15 if k is None else k, True if scale is None else scale
-    x = features.prepare_features(emb["embedding"], scale, pca, seed, str(emb.path))
+    if coords is not None:  # a clustering of a 2-D map: the curve of that map
+        x, _ = features.load_features(emb, Path(coords), scale, pca, seed)
+        scale = False
+    else:
+        x = features.prepare_features(emb["embedding"], scale, pca, seed, str(emb.path))
     curve = np.sort(dbscan.kdistances(x, k, progress=lambda done, total: progress(done, total, "k-distances")))
     at = dbscan.knee(curve)
     auto, _ = dbscan.auto_eps(curve, k)
@@ -194,6 +199,7 @@ def kdist(
         "points": int(curve.size),
         "scale": scale,
         "pca": pca,
+        **({"coords": coords} if coords is not None else {}),
         "knee_eps": round(auto, 4),
         "eps": round(marked, 4),
         "eps_from": note,

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fmtwist_cli.shown import literal
+
 
 class Progress(Protocol):
     """How a step reports its progress: ``done`` of ``total`` units (``total`` None while unknown) of ``task``.
@@ -30,8 +32,9 @@ Log = Callable[[str], None]  # one line for the person watching (stderr in a she
 
 
 def to_stderr(line: str) -> None:
-    """The default :data:`Log`: a notebook shows stderr under the cell."""
-    print(line, file=sys.stderr)
+    """The default :data:`Log`: a notebook shows stderr under the cell; control characters escaped
+    (:func:`fmtwist_cli.shown.literal`)."""
+    print(literal(line), file=sys.stderr)
 
 
 def quiet(done: int, total: int | None, task: str = "", **info: Any) -> None:

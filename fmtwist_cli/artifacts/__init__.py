@@ -2,6 +2,7 @@
 
 - :mod:`.atomic`: atomic writes, folder checks, JSON reading and writing;
 - :mod:`.formats`: the ``.npz`` kinds (arrays, dtypes, shapes), validation, save and load;
+- :mod:`.npzcheck`: every ``.npz`` member's header checked against the bytes the file holds, before it is read;
 - :mod:`.meta`: each ``.npz`` kind's metadata as a typed record (``art.record``);
 - :mod:`.jsonfiles`: the JSON kinds: the answer key (and its digit encoding) and training histories;
 - :mod:`.rows`: do an artifact's row indices point at real images;

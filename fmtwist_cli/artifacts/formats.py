@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from fmtwist_cli import __version__
+from fmtwist_cli.artifacts import npzcheck
 from fmtwist_cli.artifacts.atomic import a_noun, check_readable, write_bytes
 from fmtwist_cli.artifacts.meta import RECORDS, Meta
 from fmtwist_cli.errors import ArtifactError
@@ -194,7 +195,8 @@ def save(artifact: Artifact, path: str | os.PathLike) -> Path:
 
 
 def read_npz(path: str | os.PathLike, what: str = "npz file") -> dict[str, np.ndarray]:
-    """Read every array of an ``.npz`` without ever unpickling."""
+    """Read every array of an ``.npz`` without ever unpickling, each member's header checked against the bytes the
+    file holds before anything is read (:mod:`.npzcheck`)."""
     path = Path(path)
     check_readable(path, what)
     # Opened here, not by np.load, so that it is closed whatever goes wrong.
@@ -204,13 +206,14 @@ def read_npz(path: str | os.PathLike, what: str = "npz file") -> dict[str, np.nd
             raise ArtifactError(f"{path} is not a valid {what} (not an .npz archive)")
         fh.seek(0)
         try:
-            with np.load(fh, allow_pickle=False) as npz:
-                return {key: npz[key] for key in npz.files}
+            with zipfile.ZipFile(fh) as zf:
+                members = npzcheck.check_members(zf, path, what, os.fstat(fh.fileno()).st_size)
+                arrays = {}
+                for key, member in members.items():
+                    with zf.open(member) as npy:
+                        arrays[key] = np.lib.format.read_array(npy, allow_pickle=False)
+                return arrays
         except ValueError as exc:
-            if "pickle" in str(exc):
-                raise ArtifactError(
-                    f"{path} holds Python objects, which fmtwist never loads (pickle is unsafe)"
-                ) from None
             raise ArtifactError(f"{path} is not a valid {what}: {exc}") from None
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as exc:
             raise ArtifactError(f"{path} is not a valid {what} (corrupt or truncated: {exc})") from None

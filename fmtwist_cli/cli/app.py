@@ -21,6 +21,7 @@ import typer
 
 from fmtwist_cli import __version__
 from fmtwist_cli.errors import FmtwistError, ParameterError
+from fmtwist_cli.shown import literal
 
 # In pipeline order, so --help reads as the workflow. Each help is the first paragraph of the command's docstring
 # (what Typer would list), copied so listing imports nothing; tests/test_docs.py checks they stay equal.
@@ -171,21 +172,22 @@ def main(argv: list[str] | None = None) -> int:
             message = exc.render(flag)
         else:
             message = str(exc)
-        print(f"error: {message}", file=sys.stderr)
-        return 1
+        return _error(message)
     except OSError as exc:  # a file system problem our checks did not foresee
         if os.environ.get("FMTWIST_DEBUG"):
             raise
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 1
+        return _error(f"{exc.strerror or exc}{where}")
     except Exception as exc:  # a bug or a library failure fmtwist did not foresee: still one line
         if os.environ.get("FMTWIST_DEBUG"):
             raise
         message = " ".join(str(exc).split())
-        print(
-            f"error: internal error: {type(exc).__name__}: {message} (set FMTWIST_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        return 1
+        return _error(f"internal error: {type(exc).__name__}: {message} (set FMTWIST_DEBUG=1 for the traceback)")
     return 0
+
+
+def _error(message: str) -> int:
+    """Print ``error: MESSAGE`` on stderr as one line of the characters it holds (paths and values from users and
+    files in it: control characters, line breaks among them, escaped); return the exit code, 1."""
+    print(f"error: {literal(message, lines=False)}", file=sys.stderr)
+    return 1

@@ -27,13 +27,13 @@ def info(
     if as_json:
         _ui.print_json(described)
         return
-    console = _ui.out()
-    console.print(
-        f"[bold]{described['path']}[/]: {described['kind']}, {described['bytes']:,} bytes, "
-        f"sha256 {described['sha256'][:16]}…"
+    line = _ui.say
+    line(
+        (described["path"], "bold"),
+        f": {described['kind']}, {described['bytes']:,} bytes, sha256 {described['sha256'][:16]}…",
     )
     for key, value in described.get("meta", {}).items():
-        console.print(f"  {key}: {value}")
+        line(f"  {_one_line(key)}: {_one_line(value)}")
     if "arrays" in described:
         _ui.table(
             None,
@@ -42,22 +42,30 @@ def info(
         )
     for key in ("inputs", "outputs"):
         if key in described:
-            console.print(f"  {key}: " + ", ".join(f"{n} {s}" for n, s in described[key].items()))
+            line(f"  {key}: " + ", ".join(f"{_one_line(n)} {s}" for n, s in described[key].items()))
     if "layers" in described:
-        console.print("  layers: " + ", ".join(described["layers"]))
-    _print_provenance(console, described)
+        line("  layers: " + ", ".join(map(_one_line, described["layers"])))
+    _print_provenance(described)
 
 
-def _print_provenance(console, described: dict) -> None:
+def _one_line(value) -> str:
+    """A value from the file on one line: its line breaks shown as escapes, so it cannot pose as another line."""
+    return _ui.literal(value, lines=False)
+
+
+def _print_provenance(described: dict) -> None:
+    line = _ui.say
     prov = described.get("provenance")
     if not prov:
-        console.print("  provenance: none recorded (made before fmtwist recorded it, or not by fmtwist)", markup=False)
+        line("  provenance: none recorded (made before fmtwist recorded it, or not by fmtwist)")
         return
     where = f" (from {described['provenance_from']})" if "provenance_from" in described else ""
     inputs = prov.get("inputs") or {}
-    console.print(f"  made from{where}:" if inputs else f"  made from{where}: no input files", markup=False)
+    line(f"  made from{where}:" if inputs else f"  made from{where}: no input files")
     for role, entry in inputs.items():
-        console.print(f"    {role}: {entry.get('path')}  sha256 {str(entry.get('sha256'))[:16]}…", markup=False)
-    console.print(f"  seed: {prov.get('seed')}", markup=False)
+        line(
+            f"    {_one_line(role)}: {_one_line(entry.get('path'))}  sha256 {_one_line(str(entry.get('sha256'))[:16])}…"
+        )
+    line(f"  seed: {_one_line(prov.get('seed'))}")
     versions = prov.get("versions") or {}
-    console.print("  versions: " + ", ".join(f"{name} {v}" for name, v in versions.items()), markup=False)
+    line("  versions: " + ", ".join(f"{_one_line(name)} {_one_line(v)}" for name, v in versions.items()))

@@ -101,7 +101,7 @@ def _print_grid(sel, per_row: int | None, ascii_: bool) -> None:
         lines = [sel.title, ""]
         for band in bands:
             lines += terminal.ascii_lines(band) + [""]
-        console.file.write("\n".join(lines))
+        _ui.write("\n".join(lines))
     else:
         _print_half_blocks(console, sel.title, bands)
 

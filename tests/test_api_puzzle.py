@@ -102,3 +102,31 @@ def test_any_object_with_a_merge_map_is_a_guess():
     assert guessfile.from_json({"merge_map": {}, "n_classes": "5"}).n_classes is None  # not a number: not said
     with pytest.raises(FmtwistError, match='^g.json: Coat is placed in class "1": a class is a whole number$'):
         guessfile.from_json({"merge_map": {"Coat": "1"}}, "g.json")  # no number of classes known yet
+
+
+def test_evidence_is_graded_the_same_both_ways(puzzle, tmp_path, run):
+    from fmtwist_cli import artifacts
+
+    test = artifacts.load_answer_key(puzzle / "twist.json")["original_labels"]["test"]
+    other = next(i for i in range(len(test)) if CATEGORIES[test[i]] != "Coat")
+    rows = sorted([i for i in range(len(test)) if CATEGORIES[test[i]] == "Coat"][:3] + [other])
+    obj = {
+        "kind": "fmtwist-guess",
+        "n_classes": 5,
+        "merge_map": TRUTH,
+        "data_hash": "0123456789abcdef",
+        "evidence": {
+            "Coat": {"rows": {"test": rows}, "map": "t-SNE", "colouring": "clusters: kmeans", "class_shares": [0.2] * 5}
+        },
+    }
+    path = tmp_path / "guess.json"
+    path.write_text(json.dumps(obj))
+    by_cli = cli_json(run, path, "--answer-key", puzzle / "twist.json")
+    right = sum(CATEGORIES[test[i]] == "Coat" for i in rows)
+    assert by_cli["rows_right"] == {"Coat": {"named": len(rows), "right": right}}
+    assert jsonable(fmtwist_cli.grade(path, puzzle / "twist.json").summary) == by_cli
+    assert jsonable(step.grade(puzzle, guess=path).summary) == by_cli  # the answer key by default
+    in_memory = {**by_cli, "guess": step.IN_MEMORY}
+    assert jsonable(fmtwist_cli.grade(obj, puzzle / "twist.json").summary) == in_memory
+    assert jsonable(fmtwist_cli.grade(guessfile.from_json(obj), puzzle / "twist.json").summary) == in_memory
+    assert fmtwist_cli.grade(path, puzzle / "twist.json").artifact == guessfile.from_json(obj)

@@ -6,6 +6,7 @@ The page in a real browser: tests/test_explore_browser.py.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import shutil
@@ -203,3 +204,40 @@ def test_open_hands_the_page_to_the_default_browser(blob, run, monkeypatch):
     assert code == 0, err
     assert opened == [(blob / "explore.html").resolve().as_uri()]
     assert out.startswith(f"wrote {blob / 'explore.html'} (0.4 MB, 330 images, 1 map, 2 clusterings)")
+
+
+def test_the_page_carries_its_data_hash_the_answer_and_the_hints_switch(blob, run):
+    code, _, err = run("explore", "-a", blob, "--answer-key", blob / "twist.json")
+    assert code == 0, err
+    meta, arrays, _ = read_page(blob / "explore.html")
+    emb = artifacts.load(blob / "embeddings.npz", "embeddings")
+    coords = artifacts.load(blob / "coords-tsne.npz", "coords")["coords"]
+    digest = hashlib.sha256("\n".join(emb["split"]).encode("utf-8"))
+    digest.update(emb["index"].astype("<i8").tobytes() + coords.astype("<f4").tobytes())
+    assert meta["data_hash"] == digest.hexdigest()[:16] and re.fullmatch("[0-9a-f]{16}", meta["data_hash"])
+    key = json.loads((blob / "twist.json").read_text())
+    assert meta["answer_classes"] == key["mapping_by_index"]
+    assert meta["hints"] is False and meta["guess_file"] == "guess.json"
+    dbscan = next(c for c in meta["colourings"] if c["key"] == "clusters-dbscan")
+    labels = artifacts.load(blob / "clusters-dbscan.npz", "clusters")["labels"]
+    assert [dbscan["values"][g] for g in arrays[dbscan["array"]]] == labels.tolist()  # the CSV's cluster numbers
+    code, _, err = run("explore", "-a", blob, "--hints", "--out", blob / "hints.html")
+    assert code == 0, err
+    hinted, _, _ = read_page(blob / "hints.html")
+    assert hinted["hints"] is True and hinted["answer_classes"] is None  # made without the answer key
+    assert hinted["data_hash"] == meta["data_hash"]  # the same points on the same map: the same saved names
+
+
+def test_the_data_hash_changes_with_the_points_and_the_map(blob):
+    from fmtwist_cli.explore import gather, load
+
+    points = gather(load(blob)[0]).points
+    first = page.data_hash(points)
+    assert page.data_hash(points) == first
+    x = points.maps[0][2][0, 0]
+    points.maps[0][2][0, 0] = x + 1.0  # one coordinate moved
+    assert page.data_hash(points) != first
+    points.maps[0][2][0, 0] = x
+    assert page.data_hash(points) == first
+    points.index[[0, 1]] = points.index[[1, 0]]  # two rows swapped
+    assert page.data_hash(points) != first

@@ -114,6 +114,7 @@ class Opened:
 def opened(browser, puzzle):
     page = Opened(browser, puzzle / "explore.html")
     yield page
+    page.page.evaluate("() => localStorage.clear()")  # the names it kept: the next test starts afresh
     page.page.close()
 
 

@@ -102,3 +102,98 @@ def test_missing_files_are_named(puzzle, tmp_path, run):
     path = saved(tmp_path, {"merge_map": TRUTH})
     code, _, err = run("grade", path, "-a", tmp_path)
     assert code == 1 and err.startswith(f"error: answer key not found: {tmp_path / 'twist.json'}"), err
+
+
+# ---------------------------------------------------------------- guess.json with the explore page's evidence
+
+
+def originals(puzzle: Path) -> dict:
+    from fmtwist_cli import artifacts
+
+    return artifacts.load_answer_key(puzzle / "twist.json")["original_labels"]
+
+
+def with_evidence(puzzle: Path) -> tuple[dict, dict]:
+    """A guess whose evidence names every test image of Coat plus one Bag image as Coat, and every train image of
+    Bag plus every test image of Bag but one as Bag; and the rows_right that says so."""
+    truth = originals(puzzle)
+    coat, bag = CATEGORIES.index("Coat"), CATEGORIES.index("Bag")
+    test, train = truth["test"].tolist(), truth["train"].tolist()
+    coat_rows = sorted([i for i, c in enumerate(test) if c == coat] + [test.index(bag)])
+    bag_test = [i for i, c in enumerate(test) if c == bag][1:]
+    bag_train = [i for i, c in enumerate(train) if c == bag]
+    assert len(coat_rows) > 1 and bag_test and bag_train  # the fixture holds them
+
+    def entry(rows: dict) -> dict:
+        return {"rows": rows, "map": "t-SNE", "colouring": "mystery class", "class_shares": [0.2] * 5}
+
+    obj = {
+        "kind": "fmtwist-guess",
+        "n_classes": 5,
+        "merge_map": TRUTH,
+        "data_hash": "0123456789abcdef",
+        "evidence": {"Coat": entry({"test": coat_rows}), "Bag": entry({"train": bag_train, "test": bag_test})},
+    }
+    expected = {
+        "Coat": {"named": len(coat_rows), "right": len(coat_rows) - 1},
+        "Bag": {"named": len(bag_train) + len(bag_test), "right": len(bag_train) + len(bag_test)},
+    }
+    return obj, expected
+
+
+def test_an_old_guess_has_no_rows_right(puzzle, tmp_path, run):
+    path = saved(tmp_path, {"kind": "fmtwist-guess", "n_classes": 5, "merge_map": TRUTH})
+    code, out, err = run("grade", path, "--answer-key", puzzle / "twist.json", "--json")
+    assert code == 0, err
+    assert set(json.loads(out)) == {"guess", "answer_key", "categories_right", "categories_total", "per_category"}
+
+
+def test_evidence_is_scored_row_by_row(puzzle, tmp_path, run):
+    obj, expected = with_evidence(puzzle)
+    path = saved(tmp_path, obj)
+    old = saved(tmp_path, {k: obj[k] for k in ("kind", "n_classes", "merge_map")}, "old.json")
+    code, out, err = run("grade", path, "--answer-key", puzzle / "twist.json", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["rows_right"] == expected
+    assert list(result["rows_right"]) == ["Coat", "Bag"]  # in the categories' order
+    # the categories are graded as the same guess without its evidence
+    _, old_out, _ = run("grade", old, "--answer-key", puzzle / "twist.json", "--json")
+    assert {k: v for k, v in result.items() if k not in ("rows_right", "guess")} == {
+        k: v for k, v in json.loads(old_out).items() if k != "guess"
+    }
+
+
+def test_evidence_for_people(puzzle, tmp_path, run):
+    obj, expected = with_evidence(puzzle)
+    path = saved(tmp_path, obj)
+    code, out, err = run("grade", path, "--answer-key", puzzle / "twist.json")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        f"{path}: 10/10 categories placed right",
+        "named rows of the true category (from the evidence):",
+        f"  Coat  {expected['Coat']['right']}/{expected['Coat']['named']} rows right",
+        f"  Bag   {expected['Bag']['named']}/{expected['Bag']['named']} rows right",
+    ]
+
+
+def test_a_row_past_the_answer_key_is_one_line(puzzle, tmp_path, run):
+    obj, _ = with_evidence(puzzle)
+    n_test = len(originals(puzzle)["test"])
+    obj["evidence"]["Coat"]["rows"] = {"test": [0, n_test]}
+    path = saved(tmp_path, obj)
+    code, out, err = run("grade", path, "--answer-key", puzzle / "twist.json", "--json")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {path}: evidence for Coat names test row {n_test}, but the answer key has {n_test} test images "
+        f"(rows 0-{n_test - 1}): grade it against the twist.json of its own puzzle\n"
+    )
+
+
+def test_malformed_evidence_is_one_line_naming_the_file_and_category(puzzle, tmp_path, run):
+    obj, _ = with_evidence(puzzle)
+    obj["evidence"]["Bag"]["class_shares"] = [0.5, 0.5]
+    path = saved(tmp_path, obj)
+    code, out, err = run("grade", path, "--answer-key", puzzle / "twist.json")
+    assert (code, out) == (1, "")
+    assert err == f"error: {path}: evidence for Bag: 2 class_shares for 5 mystery classes\n"

@@ -184,7 +184,7 @@ def test_report_html_is_self_contained(written):
     figures = sorted((out / "figures").glob("*.png"))
     assert len(images) == len(figures) == 9  # history, map, map by clusters, cluster table, 5 classes
     assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
-    assert not re.search(r"(src|href)=\"(?!data:)", page)  # nothing fetched from outside
+    assert not re.search(r"(src|href)=\"(?!data:|#)", page)  # nothing fetched from outside (# : the contents)
     assert "http" not in page
     for title in (
         "Data",
@@ -410,3 +410,91 @@ def test_report_leaves_out_a_map_of_other_embeddings(tmp_path, run):
         f"coords-umap.npz left out: 5 points but embeddings.npz has {10 * PER_CATEGORY} rows "
         "(run `fmtwist reduce` again)"
     ]
+
+
+# ---------------------------------------------------------------- the answer first; a file's text taken literally
+
+
+def h2_titles(page: str) -> list[str]:
+    from html.parser import HTMLParser
+
+    class Titles(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.titles, self.inside = [], False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "h2":
+                self.titles.append("")
+                self.inside = True
+
+        def handle_endtag(self, tag):
+            self.inside = self.inside and tag != "h2"
+
+        def handle_data(self, data):
+            if self.inside:
+                self.titles[-1] += data
+
+    parser = Titles()
+    parser.feed(page)
+    return parser.titles
+
+
+@pytest.mark.slow  # writes a whole report
+def test_report_answers_first(written):
+    summary, out = written
+    page, md = (out / "index.html").read_text(), (out / "report.md").read_text()
+    evidence = ["Explore it yourself", "Data", "Models", "Maps", "Clusters", "Each mystery class", "The guess"]
+    evidence += ["Scored against the answer key", "Provenance"]
+    assert h2_titles(page) == ["The guess in short", "Contents", *evidence]
+    assert [line[3:] for line in md.splitlines() if line.startswith("## ")] == h2_titles(page)
+    answer = page.split("<h2>The guess in short</h2>")[1].split("<h2>Contents</h2>")[0]
+    conf = summary["merge_confidence"]
+    assert f'<td class="t">Trouser ({conf["Trouser"]:.2f}) + Pullover ({conf["Pullover"]:.2f})</td>' in answer
+    assert "<strong>Scored against the answer key: 10 of 10 categories placed right; 5 of 5 classes" in answer
+    assert "<code>fmtwist explore</code> makes an interactive map" in answer
+    contents = md.split("## Contents\n\n")[1].split("\n\n")[0].splitlines()
+    assert contents[0] == "- [Explore it yourself](#explore-it-yourself)"
+    assert contents[-2:] == [
+        "- [Scored against the answer key](#scored-against-the-answer-key)",
+        "- [Provenance](#provenance)",
+    ]
+    assert '<section id="scored-against-the-answer-key"><h2>Scored against the answer key</h2>' in page
+    # --json is as it was: the same keys, no new ones
+    assert set(summary) == {
+        "written", "n_classes", "reference", "merge_map", "merge_confidence", "classes", "model_accuracy",
+        "clusterings", "explore", "missing", "categories_right", "subgroups_right", "map_subgroups_right", "score",
+        "provenance",
+    }  # fmt: skip
+
+
+EVIL = "<img src=x onerror=alert(1)> **bold** [link](http://x)"
+
+
+def test_a_files_metadata_shows_literally_in_the_report(tmp_path, run):
+    from markdown_it import MarkdownIt
+
+    from fmtwist_cli.report.text import literal
+
+    folder = write_puzzle(tmp_path / "[old] **x** <b>", twist.Twist("seed", twist.SEED_MAPPING), with_models=False)
+    data = artifacts.load(folder / "data.npz", "data")
+    meta = {**data.meta, "source": EVIL, "twist": "`code` _em_ # h"}
+    artifacts.save(artifacts.Artifact("data", data.arrays, meta), folder / "data.npz")
+    (folder / "explore.html").write_text("<!DOCTYPE html><title>explore</title>")
+    code, _, err = run("report", "-a", folder)
+    assert code == 0, err
+    page, md = (folder / "report" / "index.html").read_text(), (folder / "report" / "report.md").read_text()
+    assert f"Source: {literal(EVIL)}. Twist: {literal('`code` _em_ # h')}." in md
+    assert "<img" not in md and "<b>" not in md and "**bold**" not in md and "[link](http" not in md
+    assert "<img" not in page and "<b>" not in page and "onerror=alert(1)&gt;" in page
+    shown = MarkdownIt("commonmark").enable("table").render(md)
+    for html_page in (page, shown):
+        assert "<img" not in html_page and "<b>" not in html_page and "<em>" not in html_page
+        assert 'href="http://x"' not in html_page
+        assert "<strong>bold</strong>" not in html_page
+    import html as html_lib
+
+    assert html_lib.escape(f"Source: {EVIL}.", quote=False) in shown  # as its characters, once rendered
+    assert html_lib.escape(f"Source: {EVIL}.", quote=False) in page
+    assert html_lib.escape(str(folder / "data.npz"), quote=False) in page  # the provenance's path, literal
+    assert html_lib.escape(str(folder / "data.npz"), quote=False) in shown

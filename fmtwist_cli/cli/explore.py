@@ -28,6 +28,14 @@ def explore(
         typer.Option(help="Embeddings to show (e.g. from `embed --split all`). Default: ARTIFACTS/embeddings.npz."),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="The page to write. Default: ARTIFACTS/explore.html.")] = None,
+    hints: Annotated[
+        bool,
+        typer.Option(
+            "--hints",
+            help="Open the page with the reference classifier's hints shown (its category per image and beside "
+            'the guess). Default: hidden until the student ticks "Show hints".',
+        ),
+    ] = False,
     open_page: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
     seed: SeedOpt = None,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
@@ -44,6 +52,7 @@ def explore(
     Example:
 
         fmtwist explore --open
+        fmtwist explore --hints --out artifacts/explore-hints.html
         fmtwist explore --answer-key artifacts/twist.json --json | jq .bytes
         fmtwist grade guess.json --answer-key artifacts/twist.json
     """

@@ -30,7 +30,9 @@ def grade(
 
     The same rule scores the report's own guess, so a person's guess from the
     explore page and the automatic one are comparable. A category the guess
-    leaves out counts as wrong.
+    leaves out counts as wrong. A guess.json with evidence (the rows named as
+    each category) also gets, per category, how many of those rows truly are
+    of it (`rows_right` in --json).
 
     Example:
 
@@ -51,3 +53,14 @@ def grade(
         for row in wrong:
             guessed = "not placed" if row["guess"] is None else f"guessed class {row['guess']}"
             con.print(f"  {row['category']:<{width}}  {guessed}, true class {row['truth']}")
+    _print_rows_right(con, summary.get("rows_right", {}))
+
+
+def _print_rows_right(con, rows_right: dict[str, dict[str, int]]) -> None:
+    """One line per category the evidence names: how many of its named rows truly are of it."""
+    if not rows_right:
+        return
+    width = max(len(name) for name in rows_right)
+    con.print("named rows of the true category (from the evidence):")
+    for name, n in rows_right.items():
+        con.print(f"  {name:<{width}}  {n['right']}/{n['named']} rows right")

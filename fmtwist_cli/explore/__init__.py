@@ -3,7 +3,7 @@
 - :mod:`.inputs`: :func:`load` finds and checks the artifacts (the report's rules), making a t-SNE map when
   there is none; :func:`gather` reads each point's image, labels, coordinates and categories;
 - :mod:`.page`: the colourings, the packing into typed arrays, and the HTML filled in from the package data
-  ``page.html``, ``explore.css`` and ``explore.js``.
+  ``page.html``, ``explore.css`` and ``js/*.js``.
 
 The page draws every point of every map, shows each point's image on hover, a selection's counts and images,
 and saves the user's guess as ``guess.json`` for ``fmtwist grade``.
@@ -40,8 +40,9 @@ def status_line(g: Gathered) -> str:
     return f"{len(g.points):,} images ({splits}) · {Path(g.used['embeddings']).name} · {ref}"
 
 
-def write(g: Gathered, path: str | Path, title: str = TITLE) -> dict[str, object]:
-    """Render the page into ``path`` (atomically); return what went in and the file's size."""
-    html = render(g.points, status_line(g), title, g.auto_guess)
+def write(g: Gathered, path: str | Path, title: str = TITLE, hints: bool = False) -> dict[str, object]:
+    """Render the page into ``path`` (atomically); return what went in and the file's size. ``hints``: the page
+    opens with the reference classifier's hints shown."""
+    html = render(g.points, status_line(g), title, g.auto_guess, hints)
     written = artifacts.write_text(path, html)
     return {"written": str(written), "bytes": written.stat().st_size, **g.used}

@@ -139,6 +139,7 @@ def gather(inp: Inputs, log: Log | None = None) -> Gathered:
         clusterings,
         ref,
         truth,
+        list(inp.answer_key["mapping_by_index"]) if inp.answer_key is not None else None,
     )
     auto = None
     if ref is not None:

@@ -10,6 +10,7 @@ no server, no network.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import re
@@ -42,6 +43,7 @@ class Colouring:
     colours: list[str]
     role: str = ""  # "class", "pred", "correct", "cluster", "reference", "truth": what the page looks up
     confidence: np.ndarray | None = None  # (N,) 0..100, shown after the group name on the hover card
+    values: list[int] | None = None  # each group's own label (a cluster's number, -1 noise), for the CSV export
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Points:
     clusterings: list[tuple[str, np.ndarray]]  # (name, (N,) cluster per row, -1 = noise)
     reference: np.ndarray | None = None  # (N, 10) the reference classifier's probabilities
     truth: np.ndarray | None = None  # (N,) the original category, from the answer key
+    answer_classes: list[int] | None = None  # (10,) the answer key's class per category, for the check mode
 
     def __len__(self) -> int:
         return int(self.index.shape[0])
@@ -81,6 +84,7 @@ def _clusters(name: str, labels: np.ndarray) -> Colouring:
         names,
         colours(len(found)) + ([NOISE_COLOUR] if noise else []),
         "cluster",
+        values=[int(c) for c in found] + ([-1] if noise else []),
     )
 
 
@@ -169,7 +173,20 @@ def _group_dtype(n_groups: int) -> str:
     return "uint8" if n_groups <= 256 else "uint16"
 
 
-def pack(points: Points, status: str, title: str, auto_guess: dict | None = None) -> tuple[dict, str, str]:
+def data_hash(points: Points) -> str:
+    """The page's data hash: which points it shows, where. The first 16 hex digits of the sha256 over each point's
+    split (UTF-8, one per line), its data.npz row (int64, little-endian) and the default map's coordinates (float32,
+    little-endian, x y per point). The page keys its saved names by it, and writes it into guess.json."""
+    digest = hashlib.sha256("\n".join(str(s) for s in points.split).encode("utf-8"))
+    digest.update(np.ascontiguousarray(points.index, dtype="<i8").tobytes())
+    if points.maps:
+        digest.update(np.ascontiguousarray(points.maps[0][2], dtype="<f4").tobytes())
+    return digest.hexdigest()[:16]
+
+
+def pack(
+    points: Points, status: str, title: str, auto_guess: dict | None = None, hints: bool = False
+) -> tuple[dict, str, str]:
     """(meta, arrays as base64, images deflated as base64): the three blocks the page reads."""
     packer = _Packer()
     splits = sorted({str(s) for s in np.unique(points.split)})
@@ -192,6 +209,8 @@ def pack(points: Points, status: str, title: str, auto_guess: dict | None = None
         }
         if c.confidence is not None:
             entry["confidence"] = packer.add(f"{c.key}-confidence", c.confidence, "uint8")
+        if c.values is not None:
+            entry["values"] = c.values
         entries.append(entry)
     meta = {
         "title": title,
@@ -203,7 +222,11 @@ def pack(points: Points, status: str, title: str, auto_guess: dict | None = None
         "maps": maps,
         "colourings": entries,
         "auto_guess": auto_guess,
+        "hints": hints,  # the reference classifier's hints shown when the page opens ("Show hints" ticked)
+        "data_hash": data_hash(points),
+        "answer_classes": points.answer_classes,  # the check mode's answer: the class of each category
         "guess_kind": guessfile.KIND,  # the "kind" of the guess.json the page saves, which grade reads
+        "guess_file": guessfile.FILE,
         "category_colours": colours(len(CATEGORIES)),  # for the page's own "your names" colouring
         "unnamed_colour": NOISE_COLOUR,
         "arrays": packer.layout,
@@ -215,7 +238,7 @@ def pack(points: Points, status: str, title: str, auto_guess: dict | None = None
 
 # The page's script, split by job, joined in this order into its one <script>: plain files, no modules, so their
 # top-level names are shared and must be unique; main.js comes last because it starts the page.
-SCRIPT = ("state.js", "draw.js", "pick.js", "panels.js", "guess.js", "main.js")
+SCRIPT = ("state.js", "draw.js", "pick.js", "panels.js", "guess.js", "work.js", "check.js", "main.js")
 
 
 def _asset(name: str) -> str:
@@ -232,9 +255,15 @@ def _script_json(obj: object) -> str:
     return json.dumps(obj, separators=(",", ":")).replace("<", "\\u003c")
 
 
-def render(points: Points, status: str, title: str = "fmtwist explore", auto_guess: dict | None = None) -> str:
-    """The whole page as one HTML string."""
-    meta, arrays, images = pack(points, status, title, auto_guess)
+def render(
+    points: Points,
+    status: str,
+    title: str = "fmtwist explore",
+    auto_guess: dict | None = None,
+    hints: bool = False,
+) -> str:
+    """The whole page as one HTML string; ``hints``: open with the reference classifier's hints shown."""
+    meta, arrays, images = pack(points, status, title, auto_guess, hints)
     fills = {
         "META": _script_json(meta),
         "ARRAYS": arrays,

@@ -19,6 +19,7 @@ def explore(
     embeddings: str | os.PathLike | None = None,
     out: str | os.PathLike | None = None,
     seed: int | None = None,
+    hints: bool = False,
     progress: Progress = quiet,
     log: Log = to_stderr,
 ) -> Result:
@@ -31,6 +32,8 @@ def explore(
     reference classifier naming each image's category (default: the folder's model-custom-original.onnx,
     else any model-*-original.onnx). ``embeddings``: default FOLDER/embeddings.npz. ``out``: default
     FOLDER/explore.html. With no map yet, makes the t-SNE map first (with ``seed``; ``progress`` hears it).
+    ``hints``: the page opens with the reference classifier's hints shown (its category on the hover card, in the
+    counts, as a colouring and beside the guess); by default they stay hidden until the student ticks "Show hints".
     Returns the page as ``path`` and ``page``, so a notebook shows it inline, working; ``summary`` is what
     ``fmtwist explore --json`` prints.
 
@@ -41,5 +44,5 @@ def explore(
     given = (Path(p) if p is not None else None for p in (answer_key, reference, embeddings))
     inp, notes, made = exploring.load(Path(folder), *given, seed, log=log, progress=progress)
     gathered = exploring.gather(inp, log=log)
-    summary = {**exploring.write(gathered, path), "notes": notes}
+    summary = {**exploring.write(gathered, path, hints=hints), "notes": notes}
     return Result(path, summary, page=path, paths=[path, *made])

@@ -230,3 +230,27 @@ def score(
     out["classes_total"] = len(per_class)
     out["per_class"] = per_class
     return out
+
+
+def rows_right(
+    evidence: Mapping[str, guessfile.CategoryEvidence], originals: Mapping[str, np.ndarray], where: str = "guess"
+) -> dict[str, dict[str, int]]:
+    """{category: {"named": N, "right": M}}: of the N data.npz rows a guess's evidence names as a category, the M
+    whose true category (the answer key's ``original_labels``, per split) is that category. In the categories'
+    order. A row past the answer key's images of its split is refused (the guess was made on other data)."""
+    out = {}
+    for j, name in enumerate(CATEGORIES):
+        if name not in evidence:
+            continue
+        right = 0
+        for split, rows in evidence[name].rows.items():
+            truth = np.asarray(originals.get(split, ()))
+            if rows and rows[-1] >= truth.size:
+                raise FmtwistError(
+                    f"{where}: evidence for {name} names {split} row {rows[-1]}, but the answer key has "
+                    f"{truth.size} {split} images (rows 0-{truth.size - 1}): "
+                    "grade it against the twist.json of its own puzzle"
+                )
+            right += int((truth[np.asarray(rows, dtype=np.int64)] == j).sum())
+        out[name] = {"named": evidence[name].n_rows, "right": right}
+    return out

@@ -28,13 +28,16 @@ def grade(
     ``guess``: a guess file (the explore page's guess.json, or a saved ``fmtwist report --json``), or the
     object itself: a dict with a ``merge_map`` {category name: mystery class} (``ws.report().summary`` is
     one), or a :class:`~fmtwist_cli.artifacts.guessfile.Guess`. ``answer_key``: twist.json (default:
-    FOLDER/twist.json). A category the guess leaves out counts as wrong. Writes nothing; ``summary`` is what
-    ``fmtwist grade --json`` prints, and ``artifact`` the guess read.
+    FOLDER/twist.json). A category the guess leaves out counts as wrong. When the guess carries
+    evidence (the rows named as each category, as the explore page saves them), ``summary["rows_right"]`` is
+    {category: {"named": N, "right": M}}: M of the N rows named as the category truly are of it. Writes
+    nothing; ``summary`` is what ``fmtwist grade --json`` prints, and ``artifact`` the guess read.
 
         fmtwist_cli.grade("guess.json", "artifacts/twist.json").summary["categories_right"]
     """
     key_path = Path(answer_key) if answer_key is not None else Layout(folder).answer_key
-    truth = artifacts.load_answer_key(key_path)["mapping_by_index"]
+    key = artifacts.load_answer_key(key_path)
+    truth = key["mapping_by_index"]
     n_classes = max(truth) + 1
     if isinstance(guess, guessfile.Guess):
         placed, where = guess.check(n_classes), IN_MEMORY
@@ -43,4 +46,7 @@ def grade(
     else:
         placed, where = guessfile.load(guess, n_classes), str(guess)
     summary = {"guess": where, "answer_key": str(key_path), **guesses.grade(placed.merge_map, truth)}
+    if placed.evidence and key.get("original_labels"):
+        named = "guess" if where == IN_MEMORY else where  # as from_json names it
+        summary["rows_right"] = guesses.rows_right(placed.evidence, key["original_labels"], named)
     return Result(None, summary, artifact=placed)

@@ -12,7 +12,9 @@ One module per job, in the order the work happens:
 - :mod:`.sections` and :mod:`.classes`: the prose, tables and figures;
 - :mod:`.render`: :func:`write` renders the report twice: ``index.html``, one
   self-contained file with the figures inlined, and ``report.md`` with the figures
-  beside it.
+  beside it; both open with the answer (:func:`.classes.answer_section`), then a
+  contents list, then the evidence. :mod:`.text` is their little Markdown, and
+  :func:`.text.literal` the one way a file's text enters it.
 
 A missing piece never stops the report: its section says which command makes it.
 """
@@ -68,4 +70,5 @@ def build(inp: Inputs, predict: Callable | None = None, seed: int = 0, log: Log 
         classes.score_section(ev),
         sections.provenance_section(ev),
     ]
-    return Report(TITLE, [s for s in parts if s is not None], summarize(ev), ev.missing)
+    evidence = [s for s in parts if s is not None]
+    return Report(TITLE, evidence, summarize(ev), ev.missing, answer=classes.answer_section(ev))

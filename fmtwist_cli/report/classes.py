@@ -11,8 +11,9 @@ from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.puzzle import guess, subgroups
 from fmtwist_cli.report.evidence import GRID_N, Evidence
 from fmtwist_cli.report.inputs import reference_hint
-from fmtwist_cli.report.render import DPI, Section, Table, png
+from fmtwist_cli.report.render import DPI, Link, Section, Table, png
 from fmtwist_cli.report.sections import map_name, pct
+from fmtwist_cli.report.text import literal
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -21,7 +22,8 @@ def _plural(n: int, one: str, many: str) -> str:
 
 def _subgroups_intro(ev: Evidence) -> str:
     return (
-        f", then the sub-groups the class splits into on the {map_name(ev)} map, found with no labels at all: dense "
+        f", then the sub-groups the class splits into on the {literal(map_name(ev))} map, found with no labels at all: "
+        "dense "
         "groups of the class's own points (HDBSCAN), kept apart only where the density between them falls below half "
         "the density inside them, and each big enough to be a category: at least "
         f"{pct(subgroups.min_group_share(ev.n_classes))} of the class and half as many images as one Fashion-MNIST "
@@ -124,7 +126,7 @@ def guess_section(ev: Evidence) -> Section:
         return s.add(reference_hint(ev.inputs.data) + ".")
     forced = f" {', '.join(CATEGORIES[j] for j in merge.forced)} had to move to a class that would otherwise be empty."
     s.add(
-        f"A reference classifier ({Path(ev.inputs.reference).name}), trained on the 10 original Fashion-MNIST "
+        f"A reference classifier ({literal(Path(ev.inputs.reference).name)}), trained on the 10 original Fashion-MNIST "
         "categories of the official training split and run through onnxruntime, names every test image. Each class is "
         "described by the categories its images are called (shares of the class's images; categories under 5 % left "
         "out):",
@@ -167,8 +169,8 @@ def score_section(ev: Evidence) -> Section | None:
         return s.add("Nothing to score: " + reference_hint(ev.inputs.data) + ".")
     result = ev.score
     s.add(
-        f"The answer key ({ev.inputs.answer_key.get('twist', 'twist.json')}) says which class each category really "
-        f"went to. **{result['categories_right']} of 10 categories placed right.**",
+        f"The answer key ({literal(ev.inputs.answer_key.get('twist', 'twist.json'))}) says which class each category "
+        f"really went to. **{result['categories_right']} of 10 categories placed right.**",
         Table(
             ["category", "guessed class", "true class", "right?", "confidence"],
             [
@@ -192,3 +194,41 @@ def score_section(ev: Evidence) -> Section | None:
             ),
         )
     return s
+
+
+ANSWER = "The guess in short"  # the report's first section: the answer before the evidence
+
+
+def answer_section(ev: Evidence) -> Section:
+    """The answer first: each class's categories with their confidence, the score, and the explore page."""
+
+    s = Section(ANSWER)
+    merge = ev.merge
+    if merge is None:
+        s.add("No guess yet: " + reference_hint(ev.inputs.data) + ".")
+    else:
+        rows = []
+        for c in range(ev.n_classes):
+            placed = [f"{CATEGORIES[j]} ({merge.confidence[j]:.2f})" for j in range(len(CATEGORIES))]
+            made_of = [placed[j] for j in range(len(CATEGORIES)) if merge.mapping[j] == c]
+            rows.append([c, " + ".join(made_of) or "(no category)"])
+        s.add(
+            "Each mystery class, with the categories the reference classifier places in it and the confidence of "
+            "each (the share of the images called that category that carry the class's label). How it was found, "
+            "and what else supports it, follows below.",
+            Table(["class", "made of (confidence)"], rows),
+        )
+    if ev.score is not None:
+        score = ev.score
+        text = f"**Scored against the answer key: {score['categories_right']} of 10 categories placed right"
+        if "subgroups_right" in score:
+            text += (
+                f"; {score['subgroups_right']} of {score['classes_total']} classes show as many sub-groups as "
+                "categories merged into them"
+            )
+        s.add(text + ".**")
+    if ev.explore_page is not None:
+        return s.add(
+            Link("Check it yourself on the interactive map: ", ev.explore_page.name, ev.explore_page, " (offline).")
+        )
+    return s.add("Check it yourself: `fmtwist explore` makes an interactive map of every image (explore.html).")

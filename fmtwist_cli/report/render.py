@@ -1,8 +1,10 @@
 """What a report is made of (sections of paragraphs, tables, figures, links) and its two renderings.
 
 ``index.html`` is one self-contained file (figures inlined, the style sheet
-``report.css`` inlined); ``report.md`` has its figures beside it. Paragraphs use a
-little Markdown (``**bold**``, ```code```, "- " lists) that both renderings read.
+``report.css`` inlined); ``report.md`` has its figures beside it. Both open with the answer, then a contents
+list, then the evidence. Paragraphs use a little Markdown (``**bold**``, ```code```, "- " lists, backslash
+escapes) that both renderings read (:mod:`.text`); a file's text enters a paragraph only through
+:func:`.text.literal`, and table cells and link texts are shown as their characters by each rendering.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fmtwist_cli import artifacts
+from fmtwist_cli.report.text import inline_html, literal, literal_but_code, plain, slug
 
 DPI = 80
+CONTENTS = "Contents"  # the heading of the list of sections, after the answer
 
 
 @dataclass
@@ -65,6 +70,7 @@ class Report:
     sections: list[Section]
     summary: dict[str, Any]  # the --json object, read from the evidence
     missing: list[str]  # one line per missing piece, naming the command that makes it
+    answer: Section | None = None  # shown first, before the contents list and the evidence (the sections)
 
 
 def png(fig: Any, name: str, caption: str) -> Figure:
@@ -87,21 +93,14 @@ def _href(target: Path, out_dir: Path) -> str:
 # HTML
 
 
-def _inline(text: str) -> str:
-    """The little markdown used in paragraphs (**bold**, `code`) as HTML."""
-    out = html.escape(text)
-    out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", out)
-
-
 def _paragraph_html(text: str) -> str:
     parts = []
     for chunk in text.split("\n\n"):
         lines = chunk.split("\n")
         if all(line.startswith("- ") for line in lines):
-            parts.append("<ul>" + "".join(f"<li>{_inline(line[2:])}</li>" for line in lines) + "</ul>")
+            parts.append("<ul>" + "".join(f"<li>{inline_html(line[2:])}</li>" for line in lines) + "</ul>")
         else:
-            parts.append(f"<p>{_inline(chunk)}</p>")
+            parts.append(f"<p>{inline_html(chunk)}</p>")
     return "\n".join(parts)
 
 
@@ -130,26 +129,40 @@ def _block_html(block: Block, out_dir: Path) -> str:
         return _table_html(block)
     if isinstance(block, Link):
         href = html.escape(_href(block.target, out_dir))
-        return f'<p>{_inline(block.before)}<a href="{href}">{html.escape(block.text)}</a>{_inline(block.after)}</p>'
+        text = html.escape(block.text)
+        return f'<p>{inline_html(block.before)}<a href="{href}">{text}</a>{inline_html(block.after)}</p>'
     data = base64.b64encode(block.png).decode("ascii")
     return (
-        f'<figure><img alt="{html.escape(block.caption)}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{_inline(block.caption)}</figcaption></figure>"
+        f'<figure><img alt="{html.escape(plain(block.caption))}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{inline_html(block.caption)}</figcaption></figure>"
     )
 
 
+def _section_html(section: Section, out_dir: Path) -> list[str]:
+    """A section in its own ``<section>``, whose id (the heading's slug, as report.md's) the contents link to."""
+    return [
+        f'<section id="{slug(section.title)}"><h2>{html.escape(section.title)}</h2>',
+        *(_block_html(block, out_dir) for block in section.blocks),
+        "</section>",
+    ]
+
+
 def render_html(report: Report, out_dir: Path) -> str:
+    """The answer first, then the contents, the missing pieces and the evidence."""
     body = [f"<h1>{html.escape(report.title)}</h1>"]
+    if report.answer is not None:
+        body.extend(_section_html(report.answer, out_dir))
+    links = "".join(f'<li><a href="#{slug(s.title)}">{html.escape(s.title)}</a></li>' for s in report.sections)
+    body.append(f'<nav id="contents"><h2>{CONTENTS}</h2><ul>{links}</ul></nav>')
     if report.missing:
         body.append(
             '<div class="missing"><p><strong>Missing pieces</strong> '
             "(the report shows what it can without them):</p><ul>"
-            + "".join(f"<li>{_inline(m)}</li>" for m in report.missing)
+            + "".join(f"<li>{inline_html(literal_but_code(m))}</li>" for m in report.missing)
             + "</ul></div>"
         )
     for section in report.sections:
-        body.append(f"<h2>{html.escape(section.title)}</h2>")
-        body.extend(_block_html(block, out_dir) for block in section.blocks)
+        body.extend(_section_html(section, out_dir))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>'
         + html.escape(report.title)
@@ -164,7 +177,13 @@ def render_html(report: Report, out_dir: Path) -> str:
 
 
 def _md_cell(v: Any) -> str:
-    return str(v).replace("|", "\\|").replace("\n", " ")
+    """A table cell's value, shown as its characters (``literal`` escapes ``|`` too)."""
+    return literal(v)
+
+
+def _md_href(href: str) -> str:
+    """A link target that stays one Markdown link whatever the path holds (spaces, brackets)."""
+    return quote(href, safe="/.-_~#")
 
 
 def _block_markdown(block: Block, out_dir: Path, figures_dir: str) -> list[str]:
@@ -179,24 +198,35 @@ def _block_markdown(block: Block, out_dir: Path, figures_dir: str) -> list[str]:
             "",
         ]
     if isinstance(block, Link):
-        return [f"{block.before}[{block.text}]({_href(block.target, out_dir)}){block.after}", ""]
-    return [f"![{_md_cell(block.caption)}]({figures_dir}/{block.name}.png)", "", f"*{block.caption}*", ""]
+        return [f"{block.before}[{literal(block.text)}]({_md_href(_href(block.target, out_dir))}){block.after}", ""]
+    target = _md_href(f"{figures_dir}/{block.name}.png")
+    return [f"![{literal(plain(block.caption))}]({target})", "", f"*{block.caption}*", ""]
+
+
+def _section_markdown(section: Section, out_dir: Path, figures_dir: str) -> list[str]:
+    out = [f"## {section.title}", ""]
+    for block in section.blocks:
+        out += _block_markdown(block, out_dir, figures_dir)
+    return out
 
 
 def render_markdown(report: Report, out_dir: Path, figures_dir: str = "figures") -> str:
+    """The answer first, then the contents, the missing pieces and the evidence, as in :func:`render_html`."""
     out = [f"# {report.title}", ""]
+    if report.answer is not None:
+        out += _section_markdown(report.answer, out_dir, figures_dir)
+    out += [f"## {CONTENTS}", "", *(f"- [{s.title}](#{slug(s.title)})" for s in report.sections), ""]
     if report.missing:
         out += ["**Missing pieces** (the report shows what it can without them):", ""]
-        out += [f"- {m}" for m in report.missing] + [""]
+        out += [f"- {literal_but_code(m)}" for m in report.missing] + [""]
     for section in report.sections:
-        out += [f"## {section.title}", ""]
-        for block in section.blocks:
-            out += _block_markdown(block, out_dir, figures_dir)
+        out += _section_markdown(section, out_dir, figures_dir)
     return "\n".join(out)
 
 
 def figures(report: Report) -> list[Figure]:
-    return [block for section in report.sections for block in section.blocks if isinstance(block, Figure)]
+    every = ([report.answer] if report.answer is not None else []) + report.sections
+    return [block for section in every for block in section.blocks if isinstance(block, Figure)]
 
 
 def figure_path(out_dir: Path, figure: Figure) -> Path:

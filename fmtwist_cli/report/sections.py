@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fmtwist_cli.report.evidence import Evidence
 from fmtwist_cli.report.render import DPI, Link, Section, Table, png
+from fmtwist_cli.report.text import literal, literal_code
 
 
 def pct(x: float) -> str:
@@ -18,8 +19,8 @@ def pct(x: float) -> str:
 
 
 def _or(value: str | None, default: str) -> str:
-    """A metadata field the file may lack (an older or hand-made file)."""
-    return default if value is None else value
+    """A metadata field the file may lack (an older or hand-made file), as literal text for a paragraph."""
+    return default if value is None else literal(value)
 
 
 def map_name(ev: Evidence) -> str:
@@ -112,9 +113,9 @@ def models_section(ev: Evidence) -> Section:
                 png(
                     fig,
                     f"history-{Path(h['path']).stem.removeprefix('history-')}",
-                    f"Learning curves of {curves.model_name(h)}: loss and accuracy by epoch on the training images "
-                    "(blue) and on the held-out validation images (orange). Validation loss rising while training "
-                    "loss falls means over-fitting.",
+                    f"Learning curves of {literal(curves.model_name(h))}: loss and accuracy by epoch on the training "
+                    "images (blue) and on the held-out validation images (orange). Validation loss rising while "
+                    "training loss falls means over-fitting.",
                 )
             )
     return s
@@ -143,18 +144,18 @@ def maps_section(ev: Evidence) -> Section:
         title = f"{name} of the encoding, coloured by mystery class"
         fig = charts.scatter_figure(m["coords"], ev.labels, "class", title, name, size=(9, 7), dpi=DPI)
         caption = (
-            f"{name} map ({m.rows():,} images) coloured by mystery class; "
+            f"{literal(name)} map ({m.rows():,} images) coloured by mystery class; "
             "the number of each class sits at its median point."
         )
         s.add(png(fig, f"map-{Path(m.path).stem}-classes", caption))
     first, name = inp.maps[0], map_name(ev)
     for c in inp.clusterings:
-        method = _or(c.record.method, Path(c.path).stem)
+        method = c.record.method if c.record.method is not None else Path(c.path).stem
         title = f"{name} coloured by {method} clusters"
         fig = charts.scatter_figure(first["coords"], c["labels"], "cluster", title, name, size=(9, 7), dpi=DPI)
         caption = (
-            f"The same {name} map coloured by the clusters `fmtwist cluster --method {method}` found "
-            "(grey: noise, points in no cluster)."
+            f"The same {literal(name)} map coloured by the clusters "
+            f"{literal_code(f'fmtwist cluster --method {method}')} found (grey: noise, points in no cluster)."
         )
         s.add(png(fig, f"map-{Path(first.path).stem}-{Path(c.path).stem}", caption))
     return s
@@ -208,7 +209,7 @@ def clusters_section(ev: Evidence) -> Section:
             dpi=DPI,
         )
         s.add(
-            f"{Path(c.artifact.path).name} cluster sizes (largest first): {sizes}.",
+            f"{literal(Path(c.artifact.path).name)} cluster sizes (largest first): {sizes}.",
             png(
                 fig,
                 f"table-{c.stem}",
@@ -225,5 +226,5 @@ def provenance_section(ev: Evidence) -> Section:
     return Section("Provenance").add(
         f"Made by fmtwist {versions['fmtwist']} (seed {prov['seed']}) from these files; `sha256sum FILE` checks one.",
         Table(["input", "file", "SHA-256"], [[role, e["path"], e["sha256"]] for role, e in prov["inputs"].items()]),
-        "Versions: " + ", ".join(f"{name} {v}" for name, v in versions.items()) + ".",
+        "Versions: " + ", ".join(f"{literal(name)} {literal(v)}" for name, v in versions.items()) + ".",
     )

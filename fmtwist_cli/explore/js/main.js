@@ -12,6 +12,23 @@ function fillSelect(select, labels) {
   select.replaceChildren(...labels.map((label, k) => new Option(label, String(k))));
 }
 
+function fillColourChoice() {
+  // Every colouring but the hints, unless they are shown; an option's value is the colouring's index.
+  const select = $("colour-choice"), shown = S.meta.colourings.map((c, k) => [c, k]).filter(([c]) => shownNow(c));
+  select.replaceChildren(...shown.map(([c, k]) => new Option(c.title, String(k))));
+  select.value = String(S.colourIndex);
+}
+
+function setHints(on) {
+  S.hints = on;
+  $("hints-toggle").checked = on;
+  if (!shownNow(currentColouring())) { S.colourIndex = 0; S.dirty = true; showLegend(); } // no hint left on the map
+  fillColourChoice();
+  showTally();
+  if (S.selection.length) showSelection();
+  showPoint(S.hover >= 0 ? S.hover : S.highlight);
+}
+
 // ---------------------------------------------------------------- pointer input
 
 function localPoint(event) {
@@ -105,8 +122,12 @@ function wire() {
   $("page-next").addEventListener("click", () => { S.page++; showGridPage(); });
   $("selection-grid").addEventListener("click", gridClick);
   $("name-apply").addEventListener("click", nameSelection);
+  $("export-csv").addEventListener("click", exportSelection);
   $("save-guess").addEventListener("click", saveGuess);
-  $("clear-names").addEventListener("click", () => { S.named.fill(NONE); namesChanged(); });
+  $("open-guess").addEventListener("click", () => $("guess-input").click()); // the file input itself stays hidden
+  $("guess-input").addEventListener("change", openGuessFile);
+  $("clear-names").addEventListener("click", clearNames);
+  $("hints-toggle").addEventListener("change", (e) => setHints(e.target.checked));
   window.addEventListener("keydown", (e) => { if (e.key === "Escape") clearSelection(); });
 }
 
@@ -128,13 +149,17 @@ async function start() {
   S.overlay = $("map-overlay");
   S.octx = S.overlay.getContext("2d");
   fillSelect($("map-choice"), S.meta.maps.map((m) => m.label));
-  fillSelect($("colour-choice"), S.meta.colourings.map((c) => c.title));
+  S.hints = Boolean(S.meta.hints);
+  $("hints-toggle").checked = S.hints;
+  $("hints-label").hidden = !S.meta.colourings.some(isHint); // no reference classifier: no hints to show
+  fillColourChoice();
   fillSelect($("name-choice"), S.meta.categories);
   $("status").textContent = S.meta.status;
   wire();
   resizeCanvas();
   showLegend();
   showTally();
+  restoreNames(); // the names this data was given last time in this browser, if any
   requestAnimationFrame(frame);
   // The images are not needed for the first frame: read and inflate them while the map is already on screen.
   if (document.readyState === "loading") {

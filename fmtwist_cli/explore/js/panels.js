@@ -21,7 +21,7 @@ function groupName(colouring, i) {
 function pointFields(i) {
   const split = S.meta.splits[S.arrays.split[i]];
   const rows = [["row", `${i} (${split} #${S.arrays.index[i]})`]];
-  for (const c of S.meta.colourings) rows.push([c.field, groupName(c, i)]);
+  for (const c of S.meta.colourings.filter(shownNow)) rows.push([c.field, groupName(c, i)]);
   return rows;
 }
 
@@ -94,7 +94,7 @@ function showSelection() {
   $("selection-body").hidden = !any;
   $("selection-hint").hidden = any;
   if (!any) return;
-  const tables = S.meta.colourings.filter((c) => c.role !== "correct").map((c) => countsTable(c, rows));
+  const tables = S.meta.colourings.filter((c) => c.role !== "correct" && shownNow(c)).map((c) => countsTable(c, rows));
   $("selection-counts").replaceChildren(...tables);
   showGridPage();
 }

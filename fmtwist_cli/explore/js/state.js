@@ -18,6 +18,8 @@
 //   pick.js    the nearest point under the pointer, lasso and box selection
 //   panels.js  the hover card, the selection panel, the legend
 //   guess.js   names given to selections, the tally, guess.json
+//   work.js    the work kept: names autosaved in localStorage, a guess.json opened back, the CSV export
+//   check.js   the check mode (a page made with the answer key): an opened guess against the truth
 //   main.js    controls, pointer handlers, start (last: it runs start())
 "use strict";
 
@@ -52,6 +54,10 @@ const S = {
   selection: new Int32Array(0), // selected rows, most typical first
   page: 0,
   named: null, // Uint8Array(n): category index the user gave each point, NONE if none (the "your names" colouring)
+  where: {}, // category index -> {map, colouring}: what was on screen when it was last named (guess.json's evidence)
+  hints: false, // the reference classifier's hints shown ("Show hints")
+  opened: null, // the guess.json opened last: {file, guess, sameData, found, missing, named: Uint8Array(n)}
+  rowOf: null, // "split/index" -> page row, built when a guess is first opened
   order: null, // draw order: a fixed shuffle, so no group is always painted over the others
   ordered: null, // {key, xy, groups} in draw order, for the current map and colouring (see drawOrder)
   canvas: null,
@@ -139,6 +145,9 @@ const currentXY = () => S.arrays[currentMap().array];
 const currentColouring = () => S.meta.colourings[S.colourIndex];
 const groupsOf = (colouring) => S.arrays[colouring.array];
 const colouringByRole = (role) => S.meta.colourings.find((c) => c.role === role);
+// The reference classifier's category is a hint (it gives the puzzle away): shown only with "Show hints".
+const isHint = (colouring) => colouring.role === "reference";
+const shownNow = (colouring) => S.hints || !isHint(colouring);
 
 function isVisible(i) {
   return !S.hidden[S.colourIndex][groupsOf(currentColouring())[i]];

@@ -7,29 +7,16 @@ installs as root with apt-get. Elsewhere they skip, except in CI, where a missin
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import Page, chromium, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
 from helpers import assert_not_blank, read_png, tiny_onnx, write_blob_puzzle
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.cli.app import main
 from fmtwist_cli.data.twist import CATEGORIES
-from fmtwist_cli.explore import HEADLESS_CHROMIUM, HEADLESS_FLAGS
-
-CHROMIUM = Path(HEADLESS_CHROMIUM)
-FLAGS = list(HEADLESS_FLAGS)
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-pytestmark = pytest.mark.skipif(
-    (sync_playwright is None or not CHROMIUM.is_file()) and not os.environ.get("CI"),
-    reason="needs /usr/bin/chromium and the playwright package (make setup installs both as root)",
-)
 
 
 @pytest.fixture(scope="module")
@@ -43,57 +30,12 @@ def puzzle(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    with sync_playwright() as p:
-        profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh user-data folder
-        context = p.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            args=FLAGS,
-            headless=True,
-            viewport={"width": 1400, "height": 820},
-            accept_downloads=True,
-        )
+    with chromium(tmp_path_factory) as context:
         yield context
-        context.close()
 
 
-class Opened:
-    """One page of explore.html, with every console message and request it made."""
-
-    def __init__(self, context, path: Path) -> None:
-        self.page = context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.url = path.resolve().as_uri()
-        self.page.goto(self.url)
-        self.page.wait_for_selector("body[data-ready='1'][data-images='1']", timeout=30_000)
-        self.box = self.page.locator("#map").bounding_box()
-
-    def screen(self) -> np.ndarray:
-        """(N, 2) every point's position in the viewport, from the page's own view transform."""
-        xy = self.page.evaluate(
-            "() => Array.from({length: fmtwistExplore.state.n}, (_, i) => fmtwistExplore.toScreen(i))"
-        )
-        return np.array(xy) + [self.box["x"], self.box["y"]]
-
-    def drag(self, points: list[tuple[float, float]], shift: bool = False) -> None:
-        mouse = self.page.mouse
-        if shift:
-            self.page.keyboard.down("Shift")
-        mouse.move(*points[0])
-        mouse.down()
-        for p in points[1:]:
-            mouse.move(*p, steps=4)
-        mouse.up()
-        if shift:
-            self.page.keyboard.up("Shift")
-
-    def select_box(self, x0: float, y0: float, x1: float, y1: float, shift: bool = False) -> None:
-        self.page.click("#tool-box")
-        self.drag([(x0, y0), (x1, y1)], shift)
+class Opened(Page):
+    """One page of explore.html (tests/browser.py), with what this module reads of it."""
 
     def counts(self, colouring: str) -> dict[str, int]:
         rows = self.page.locator(f"#selection-counts table[data-colouring='{colouring}'] tr[data-group]")
@@ -105,9 +47,6 @@ class Opened:
         return {
             i.locator("span").nth(1).inner_text(): int(i.locator(".count").inner_text().replace(",", "")) for i in items
         }
-
-    def selection_size(self) -> int:
-        return int(self.page.get_attribute("#selection-size", "data-count"))
 
 
 @pytest.fixture

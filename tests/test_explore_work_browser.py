@@ -11,30 +11,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import Page, chromium, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
 from helpers import assert_not_blank, read_png, tiny_onnx, write_blob_puzzle
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.cli.app import main
 from fmtwist_cli.data.twist import CATEGORIES
-from fmtwist_cli.explore import HEADLESS_CHROMIUM, HEADLESS_FLAGS
 from fmtwist_cli.puzzle import guess as puzzle_guess
-
-CHROMIUM = Path(HEADLESS_CHROMIUM)
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-pytestmark = pytest.mark.skipif(
-    (sync_playwright is None or not CHROMIUM.is_file()) and not os.environ.get("CI"),
-    reason="needs /usr/bin/chromium and the playwright package (make setup installs both as root)",
-)
 
 LONG_CLUSTERING = "kmeans-k5-seed0-with-a-long-name"  # a field name long enough to crowd the hover card
 # A student's guess with mistakes: blob j named NAMES[j] (Pullover's and Coat's blobs both named Coat, Shirt's named
@@ -65,58 +53,12 @@ def other(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    with sync_playwright() as p:
-        profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh user-data folder: an empty localStorage
-        context = p.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            args=list(HEADLESS_FLAGS),
-            headless=True,
-            viewport={"width": 1400, "height": 820},
-            accept_downloads=True,
-        )
+    with chromium(tmp_path_factory) as context:
         yield context
-        context.close()
 
 
-class Opened:
-    """One explore page, with every console error and request it made."""
-
-    def __init__(self, context, path: Path) -> None:
-        self.page = context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.url = path.resolve().as_uri()
-        self.page.goto(self.url)
-        self.wait()
-
-    def wait(self) -> None:
-        self.page.wait_for_selector("body[data-ready='1'][data-images='1']", timeout=30_000)
-        self.box = self.page.locator("#map").bounding_box()
-
-    def reload(self) -> None:
-        self.page.reload()
-        self.wait()
-
-    def clean(self) -> bool:
-        """No error logged, and no request but the page itself (a reload asks for it again)."""
-        return self.errors == [] and set(self.requests) == {self.url}
-
-    def screen(self) -> np.ndarray:
-        xy = self.page.evaluate(
-            "() => Array.from({length: fmtwistExplore.state.n}, (_, i) => fmtwistExplore.toScreen(i))"
-        )
-        return np.array(xy) + [self.box["x"], self.box["y"]]
-
-    def select_box(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        self.page.click("#tool-box")
-        self.page.mouse.move(x0, y0)
-        self.page.mouse.down()
-        self.page.mouse.move(x1, y1, steps=4)
-        self.page.mouse.up()
+class Opened(Page):
+    """One explore page (tests/browser.py), with the student's and the teacher's actions on it."""
 
     def select_rows(self, rows: np.ndarray) -> None:
         """Box-select one blob (the points given), and check the page selected exactly them."""

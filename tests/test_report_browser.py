@@ -4,7 +4,7 @@ a reader meets after the title is the guess, then the contents list, whose links
 from __future__ import annotations
 
 import pytest
-from test_explore_browser import CHROMIUM, FLAGS, pytestmark, sync_playwright  # noqa: F401 (the same skip)
+from browser import chromium, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
 from test_report_text import report_of_files
 
 from fmtwist_cli.report.render import render_html
@@ -15,20 +15,12 @@ def page(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
     index = folder / "index.html"
     index.write_text(render_html(report_of_files(folder), folder), encoding="utf-8")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            args=FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 800},
-        )
+    with chromium(tmp_path_factory, 1280, 800) as context:
         tab = context.new_page()
         errors: list[str] = []
         tab.on("pageerror", lambda e: errors.append(str(e)))
         tab.goto(index.resolve().as_uri())
         yield tab, errors
-        context.close()
 
 
 def test_the_guess_is_the_first_section_on_screen(page):

@@ -129,3 +129,12 @@ class _Plots:
 def grade(guess, answer_key, *, folder: str | os.PathLike = "artifacts"):
     """Grade a guess (a guess.json path, or its dict) against an answer key (twist.json path): ``fmtwist grade``."""
     return step_function("fmtwist_cli.puzzle.step", "grade")(folder, guess=guess, answer_key=answer_key)
+
+
+def info(path: str | os.PathLike):
+    """What an artifact is (.npz, .json, .onnx or .keras): its kind, how it was made, what from, its arrays, as
+    ``fmtwist info``; ``.summary`` is what ``fmtwist info --json`` prints. Reads the file only: runs nothing in it."""
+    from fmtwist_cli.artifacts.info import describe
+    from fmtwist_cli.result import Result
+
+    return Result(None, describe(path))

@@ -143,7 +143,7 @@ def test_every_command_has_its_api_twin():
             assert set(LOADED[name].commands) == set(workspace.PLOTS)
         else:
             assert name in workspace.STEPS, name
-    assert "## `grade()`" in API
+    assert "## `grade()`" in API and "## `info()`" in API
 
 
 def _readme_python():

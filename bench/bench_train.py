@@ -11,6 +11,10 @@ architectures train one after another, each under whatever load it met; with
 ``--turns N`` they also take turns over the same images, N rounds, for a
 speed ratio that a change in load does not skew.
 
+Each architecture's work per image is counted from its layers (``efficiency.py``: convolutions and dense layers,
+a training step as three forward passes), giving the GFLOP/s training reached; the table sets that against the
+fp32 matrix-multiply rate measured at the start of the same run (issue 20's efficiency figure).
+
 Part 2: fmtwist's ``train`` with the command's progress display against a
 plain Keras ``model.fit`` of the same network and settings (same optimizer,
 learning-rate schedule, batch size, steps per execution, validation split and
@@ -41,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from efficiency import forward_macs, matmul_peak, training_flops
 from machine import load, machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -80,7 +85,13 @@ def bench_arch(
 ) -> dict[str, Any]:
     config = TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit)
     load_before = load()
-    hist = training.train(data, config).history
+    trained = training.train(data, config)
+    hist = trained.history
+    n_train = min(len(data.x_train), limit or len(data.x_train))
+    n_fit = int(n_train * (1 - config.validation_split))
+    macs = forward_macs(trained.model)
+    # each epoch: a training step per fitted image, a forward pass per validation image
+    work = len(hist["epochs"]) * (n_fit * training_flops(trained.model) + (n_train - n_fit) * 2 * macs)
     seconds = [row["seconds"] for row in hist["epochs"]]
     per_epoch = statistics.mean(seconds)
     full = models.recipe(arch).epochs
@@ -98,6 +109,9 @@ def bench_arch(
         "test_accuracy": round(hist["test"]["accuracy"], 4),
         "val_accuracy": [round(row.get("val_accuracy", float("nan")), 4) for row in hist["epochs"]],
         "seconds_to_0.93": first_reached(hist["epochs"]),
+        "forward_mmac_per_image": round(macs / 1e6, 2),
+        "train_mflop_per_image": round(training_flops(trained.model) / 1e6, 1),
+        "gflops": round(work / sum(seconds) / 1e9, 1),
         "load": [load_before, load()],
     }
 
@@ -186,11 +200,11 @@ def bench_overhead(
     }
 
 
-def table(rows: list[dict[str, Any]], custom_full: float | None) -> str:
+def table(rows: list[dict[str, Any]], custom_full: float | None, peak: float) -> str:
     lines = [
         "| arch | parameters | epochs (batch, schedule) | s/epoch | total s | test accuracy | first val ≥ 0.93 "
-        "| full schedule vs custom's |",
-        "|---|---|---|---|---|---|---|---|",
+        f"| full schedule vs custom's | MFLOP/image (train) | GFLOP/s, share of the {peak:.0f} GFLOP/s peak |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         reached = f"{r['seconds_to_0.93']:.0f} s" if r["seconds_to_0.93"] is not None else "never"
@@ -201,7 +215,8 @@ def table(rows: list[dict[str, Any]], custom_full: float | None) -> str:
         lines.append(
             f"| `{r['arch']}` | {r['params']:,} | {r['epochs']} ({r['batch_size']}, {r['schedule']}) "
             f"| {r['seconds_per_epoch']:.1f} | "
-            f"{r['train_seconds']:.0f} | {r['test_accuracy']:.4f} | {reached} | {share} |"
+            f"{r['train_seconds']:.0f} | {r['test_accuracy']:.4f} | {reached} | {share} "
+            f"| {r['train_mflop_per_image']:.1f} | {r['gflops']:.1f}, {r['gflops'] / peak:.0%} |"
         )
     return "\n".join(lines)
 
@@ -239,14 +254,21 @@ def main(argv: list[str] | None = None) -> int:
     runtime = backends.activate(None, "auto")
     backends.seed_everything(args.seed, runtime.backend)  # both sides of part 2 run with the same kernels
     print(f"machine: {machine()}; {runtime.backend.value} on {runtime.device}; load {load()}", file=sys.stderr)
+    peak = matmul_peak()  # the machine's fp32 matmul rate, this run, through the same backend
+    print(f"fp32 matmul peak: {peak:.1f} GFLOP/s", file=sys.stderr)
     rows = []
     for arch in archs if args.train else []:
         rows.append(bench_arch(data, arch, epochs_of.get(arch, args.epochs), args.seed, args.limit))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     custom_full = next((r["full_schedule_seconds"] for r in rows if r["arch"] == "custom"), None)
-    result: dict[str, Any] = {"machine": machine(), "backend": runtime.record(), "architectures": rows}
+    result: dict[str, Any] = {
+        "machine": machine(),
+        "backend": runtime.record(),
+        "matmul_peak_gflops": round(peak, 1),
+        "architectures": rows,
+    }
     if rows:
-        print(table(rows, custom_full))
+        print(table(rows, custom_full, peak))
     if args.turns and archs:
         speed = bench_speed(data, archs, args.turn_images, args.turns, args.seed)
         result["speed"] = speed

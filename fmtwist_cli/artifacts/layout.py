@@ -85,6 +85,10 @@ class Layout:
     def history(self, arch: str, labels: Labels | str = Labels.mystery) -> Path:
         return self.root / f"history-{model_stem(arch, labels)}.json"
 
+    def checkpoint(self, arch: str, labels: Labels | str = Labels.mystery) -> Path:
+        """The checkpoint an unfinished training keeps, beside the model-ARCH.keras it becomes."""
+        return self.root / f"checkpoint-{model_stem(arch, labels)}.npz"
+
     def clusters(self, method: str, within: bool = False) -> Path:
         return self.root / f"clusters-{method}{'-within' if within else ''}.npz"
 

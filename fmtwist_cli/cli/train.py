@@ -55,6 +55,9 @@ BackendOpt = Annotated[
         help="Keras 3 backend to train with.",
     ),
 ]
+RestartOpt = Annotated[
+    bool, typer.Option("--restart", help="Start over instead of carrying on an interrupted run's checkpoint.")
+]
 DeviceOpt = Annotated[
     backends.Device, typer.Option(help="auto: the GPU when the backend sees one; gpu: fail without one.")
 ]
@@ -79,6 +82,7 @@ def train(
     summary: SummaryOpt = False,
     backend: BackendOpt = None,
     device: DeviceOpt = backends.Device.auto,
+    restart: RestartOpt = False,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
     as_json: JsonOpt = False,
 ) -> None:
@@ -90,6 +94,8 @@ def train(
     --labels original the files are model-ARCH-original.keras and
     history-ARCH-original.json.
     Any backend's model exports the same way (fmtwist export uses TensorFlow).
+    A run killed or interrupted carries on from its last epoch when run again
+    with the same options (artifacts/checkpoint-ARCH.npz); --restart starts over.
 
     Example:
 
@@ -98,6 +104,7 @@ def train(
         fmtwist train --arch default --summary     # the first network, layer table
         fmtwist train --labels original --seed 0   # reference classifier, repeatable
         fmtwist train --backend jax --device gpu   # JAX on the GPU (README: GPU)
+        fmtwist train --restart                    # start over, not from an interrupted run
     """
     result = _ui.run_step(step.train, locals())
     report = result.summary

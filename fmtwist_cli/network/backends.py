@@ -271,6 +271,22 @@ def batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, backend: Backe
     return rows.prefetch(tf.data.AUTOTUNE)
 
 
+def epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, backend: Backend | str) -> Any:
+    """order (a permutation of the rows) -> that epoch's batches of (x, y), for :func:`fit_args`. The order comes
+    from outside (``checkpoint.epoch_order``), so a resumed run sees the batches of the run it carries on."""
+    if Backend(backend) is not Backend.tensorflow:
+        return lambda order: _Arrays(x[order], y[order], batch_size, shuffle=False)
+    import tensorflow as tf
+
+    whole = tf.data.Dataset.from_tensors((x, y)).repeat()
+
+    def epoch(order: np.ndarray) -> Any:
+        rows = tf.data.Dataset.zip(tf.data.Dataset.from_tensor_slices(order).batch(batch_size), whole)
+        return rows.map(lambda i, xy: (tf.gather(xy[0], i), tf.gather(xy[1], i))).prefetch(tf.data.AUTOTUNE)
+
+    return epoch
+
+
 @dataclass
 class _Arrays:
     """Arrays for backends that slice them themselves (see :func:`fit_args`)."""

@@ -11,6 +11,7 @@ from typing import Any
 from fmtwist_cli import artifacts
 from fmtwist_cli.artifacts.layout import Labels, Layout
 from fmtwist_cli.network import backends, models, training, trainingdata
+from fmtwist_cli.network import checkpoint as keeping
 from fmtwist_cli.network import export as exporting
 from fmtwist_cli.network.config import TrainConfig
 from fmtwist_cli.params import choice
@@ -47,6 +48,7 @@ def train(
     summary: bool = False,
     backend: backends.Backend | str | None = None,
     device: backends.Device | str = backends.Device.auto,
+    restart: bool = False,
     progress: Progress = quiet,
     log: Log = to_stderr,
 ) -> Result:
@@ -57,8 +59,10 @@ def train(
     reference classifier (model-ARCH-original.keras). ``limit``: only the first LIMIT images of each split.
     ``summary``: also return the layer table (``summary["layers"]``). ``backend``: tensorflow, jax or torch
     (default $KERAS_BACKEND, else tensorflow); ``device``: auto, cpu or gpu. Each epoch is a progress task
-    ("Epoch 1/15", in steps). Returns the model and its history (``artifact.model``, ``artifact.history``);
-    ``summary`` is what ``fmtwist train --json`` prints.
+    ("Epoch 1/15", in steps). At every epoch's end the run's state goes to FOLDER/checkpoint-ARCH.npz; a run
+    with the same settings after a crash or Ctrl-C carries on from it (``restart``: starts over instead), and
+    it is removed once the model is saved. Returns the model and its history (``artifact.model``,
+    ``artifact.history``); ``summary`` is what ``fmtwist train --json`` prints.
 
         ws.train(arch="fast", epochs=8, seed=0)
     """
@@ -85,8 +89,10 @@ def train(
     dataset = trainingdata.load_training_data(
         _path(data) or files.data, config.labels, _path(answer_key), _path(source)
     )
-    result = training.train(dataset, config, progress, log)
+    checkpoint = files.checkpoint(config.arch, config.labels)
+    result = training.train(dataset, config, progress, log, checkpoint=checkpoint, restart=restart)
     model_path, history_path = training.save(result, Path(folder))
+    keeping.remove(checkpoint)
     history = result.history
     report: dict[str, Any] = {
         "arch": history["arch"],
@@ -97,6 +103,7 @@ def train(
         "last_epoch": history["epochs"][-1],
         "test": history["test"],
         "train_seconds": history["train_seconds"],
+        "resumed_at_epoch": result.resumed_at,
         "backend": history["backend"]["name"],
         "device": history["backend"]["device"],
         "written": [str(model_path), str(history_path)],

@@ -13,7 +13,6 @@ Progress goes to a :class:`fmtwist_cli.result.Progress` (each epoch a task,
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from fmtwist_cli import __version__, artifacts
 from fmtwist_cli.artifacts import layout
 from fmtwist_cli.errors import DataError, FmtwistError
 from fmtwist_cli.network import backends, fitting, models
+from fmtwist_cli.network import checkpoint as keeping
 from fmtwist_cli.network.config import TrainConfig
 from fmtwist_cli.network.modelfiles import save_model
 from fmtwist_cli.network.trainingdata import TrainingData, scale
@@ -39,13 +39,23 @@ def _silent(line: str) -> None:
 class TrainResult:
     model: Any
     history: dict[str, Any]
+    resumed_at: int | None = None  # the epoch of the interrupted run it carried on, if any
 
 
-def train(data: TrainingData, config: TrainConfig, progress: Progress = quiet, log: Log = _silent) -> TrainResult:
+def train(
+    data: TrainingData,
+    config: TrainConfig,
+    progress: Progress = quiet,
+    log: Log = _silent,
+    checkpoint: Path | None = None,
+    restart: bool = False,
+) -> TrainResult:
     """Build, compile and fit the model; evaluate it on the test split.
 
     ``log`` gets the device it trains on (once the data passed its checks, so a refusal stays one line),
-    each epoch's line ("Epoch 1/15  loss ... 4.2 s") and the evaluation's."""
+    each epoch's line ("Epoch 1/15  loss ... 4.2 s") and the evaluation's. With ``checkpoint`` (a path) the
+    run's state is written there at every epoch's end, and a checkpoint found there of the same settings is
+    carried on (``restart``: started over instead; see :mod:`~fmtwist_cli.network.checkpoint`)."""
     config.check()
     if config.labels != data.labels:
         raise FmtwistError(f"the data carries {data.labels} labels but the config asks for {config.labels}")
@@ -58,57 +68,73 @@ def train(data: TrainingData, config: TrainConfig, progress: Progress = quiet, l
         raise DataError(f"too few images to train on ({len(x_train)} training, {len(x_test)} test)")
     runtime = backends.activate(config.backend, config.device)
     log(f"Training on {runtime.device} ({runtime.backend.value} backend)")
+    settings = keeping.settings(config, runtime, x_train, y_train, data.n_classes)
+    state = keeping.resume(checkpoint, settings, config.seed, restart, log)
+    resumed_at = state.epoch if state.variables else None
     backends.seed_everything(config.seed, runtime.backend)
     steps = math.ceil(n_fit / config.batch_size)
     reporter = fitting.progress_callback(progress, log, config.epochs, steps)
     feed = _feed(runtime.backend, config, data.n_classes)
+    epoch_feed = backends.epoch_batches(
+        scale(x_train[:n_fit]),
+        fitting.targets(y_train[:n_fit], data.n_classes, config.loss),
+        config.batch_size,
+        runtime.backend,
+    )
+    validation = backends.validation_data(feed(x_train[n_fit:], y_train[n_fit:])) if n_fit < len(x_train) else None
     with runtime.scope(), fitting.interrupt_between_batches() as stopper:
         model = models.build(config.arch, data.n_classes)
         fitting.compile_model(model, config, steps)
-        started = time.perf_counter()
-        fit = model.fit(
-            **backends.fit_args(feed(x_train[:n_fit], y_train[:n_fit], shuffle=True)),
-            validation_data=backends.validation_data(feed(x_train[n_fit:], y_train[n_fit:]))
-            if n_fit < len(x_train)
-            else None,
-            epochs=config.epochs,
-            callbacks=[reporter, stopper],
-            verbose=0,
-        )
-        train_seconds = time.perf_counter() - started
-        seconds = reporter.seconds
+        if resumed_at is not None:
+            keeping.restore(model, state, checkpoint)
+        keeper = keeping.keeper(state, checkpoint, reporter.seconds, resumed=resumed_at is not None)
+        # One fit per epoch, each fed its own order: an epoch's batches depend on (seed, epoch) alone
+        for epoch in range(state.epoch, config.epochs):
+            model.fit(
+                **backends.fit_args(epoch_feed(keeping.epoch_order(state.shuffle_seed, epoch, n_fit))),
+                validation_data=validation,
+                initial_epoch=epoch,
+                epochs=epoch + 1,
+                callbacks=[reporter, keeper, stopper],
+                verbose=0,
+            )
+        train_seconds = keeper.elapsed()
         log(f"Evaluating on {len(x_test)} test images")
         test = model.evaluate(
             **backends.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper]
         )
-    epochs = []
-    for i in range(config.epochs):
-        row: dict[str, Any] = {"epoch": i + 1}
-        row.update({k: float(v[i]) for k, v in fit.history.items()})
-        row["seconds"] = round(float(seconds[i]), 3)
-        epochs.append(row)
-    history = {
+    record = {"train_images": n_fit, "validation_images": len(x_train) - n_fit, "test_images": len(x_test)}
+    run = {
+        "epochs": state.history,
+        "train_seconds": round(train_seconds, 3),
+        "test": {"loss": float(test["loss"]), "accuracy": float(test["accuracy"])},
+    }
+    history = _history(data, config, runtime, model, record, run)
+    return TrainResult(model, history, resumed_at)
+
+
+def _history(
+    data: TrainingData,
+    config: TrainConfig,
+    runtime: backends.Runtime,
+    model: Any,
+    images: dict[str, int],
+    run: dict[str, Any],
+) -> dict[str, Any]:
+    """The history file: the run's settings, backend and data, then ``run`` (its epochs, time and test figures)."""
+    return {
         "kind": "history",
         "arch": config.arch,
         "labels": data.labels,
         "n_classes": data.n_classes,
         "n_params": int(model.count_params()),
-        "params": asdict(config)
-        | {
-            "backend": runtime.backend.value,
-            "train_images": n_fit,
-            "validation_images": len(x_train) - n_fit,
-            "test_images": len(x_test),
-        },
+        "params": asdict(config) | {"backend": runtime.backend.value} | images,
         "backend": runtime.record(),
         "data": data.description,
-        "epochs": epochs,
-        "train_seconds": round(train_seconds, 3),
-        "test": {"loss": float(test["loss"]), "accuracy": float(test["accuracy"])},
+        **run,
         "fmtwist_version": __version__,
         "provenance": artifacts.provenance(data.inputs, config.seed) | {"training": runtime.record()},
     }
-    return TrainResult(model, history)
 
 
 def _feed(backend: backends.Backend, config: TrainConfig, n_classes: int) -> Callable[..., Any]:

@@ -203,7 +203,7 @@ def test_open_hands_the_page_to_the_default_browser(blob, run, monkeypatch):
     code, out, err = run("explore", "-a", blob, "--open")
     assert code == 0, err
     assert opened == [(blob / "explore.html").resolve().as_uri()]
-    assert out.startswith(f"wrote {blob / 'explore.html'} (0.4 MB, 330 images, 1 map, 2 clusterings)")
+    assert out.startswith(f"wrote {blob / 'explore.html'} (0.5 MB, 330 images, 1 map, 2 clusterings)")
 
 
 def test_the_page_carries_its_data_hash_the_answer_and_the_hints_switch(blob, run):

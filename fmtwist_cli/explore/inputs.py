@@ -3,7 +3,8 @@
 The artifacts are found and checked by :func:`fmtwist_cli.report.load_inputs` (one rule for "is this map made
 from these embeddings?"), so the page and the report always agree on what belongs together. :func:`gather` then
 reads, for every embeddings row, its image, mystery class, prediction, coordinates on every map, cluster in every
-clustering, the reference classifier's category and, with the answer key, the true category.
+clustering, the reference classifier's category and, with the answer key, the true category; and, with
+:func:`encoding_neighbours`, each point's nearest neighbours in the encoding itself (not on a map).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fmtwist_cli.data.twist import CATEGORIES
 from fmtwist_cli.errors import FmtwistError
 from fmtwist_cli.explore.page import Points
 from fmtwist_cli.groups import scores
+from fmtwist_cli.groups.features import HDBSCAN_AUTO_PCA, prepare_features
 from fmtwist_cli.maps import params as maps_params
 from fmtwist_cli.maps import projection
 from fmtwist_cli.puzzle import guess
@@ -96,6 +98,34 @@ def _map_label(m: artifacts.Artifact) -> tuple[str, str]:
     return stem, title if stem == method else f"{title} ({stem})"
 
 
+NEIGHBOURS = 10  # each point's nearest neighbours in the encoding, packed into the page
+# The encoding the neighbours are measured in: standardized (the notebook's StandardScaler), then its first 50
+# principal components when it is wider (the clusterings' own reduction), so 70,000 points stay exact and quick.
+NEIGHBOUR_PCA = HDBSCAN_AUTO_PCA
+NEIGHBOUR_SEED = 0
+
+
+def neighbour_features(embedding: np.ndarray, where: str = "the embeddings") -> np.ndarray:
+    """The matrix the page's neighbours are measured in (float32): standardized, at most 50 principal components."""
+    x = np.asarray(embedding)
+    pca = NEIGHBOUR_PCA if x.ndim == 2 and x.shape[1] > NEIGHBOUR_PCA and x.shape[0] >= NEIGHBOUR_PCA else None
+    return prepare_features(x, scale=True, pca=pca, seed=NEIGHBOUR_SEED, where=where)
+
+
+def encoding_neighbours(features: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
+    """(N, min(k, N - 1)) int64: each row's nearest other rows in ``features``, nearest first (exact, Euclidean,
+    scikit-learn's NearestNeighbors). A row is never its own neighbour, even when another row is at distance 0."""
+    from sklearn.neighbors import NearestNeighbors
+
+    n = features.shape[0]
+    k = min(k, n - 1)
+    if k <= 0:
+        return np.zeros((n, 0), dtype=np.int64)
+    # kneighbors() with no query: each fitted row's neighbours, itself left out (by index, so duplicates stay)
+    found = NearestNeighbors(n_neighbors=k).fit(features).kneighbors(return_distance=False)
+    return np.asarray(found, dtype=np.int64)
+
+
 def reference_probs(inp: Inputs, images: np.ndarray, log: Log) -> np.ndarray | None:
     """The reference classifier's probabilities for each point's image, through onnxruntime."""
     if inp.reference is None:
@@ -124,6 +154,8 @@ def gather(inp: Inputs, log: Log | None = None) -> Gathered:
     maps = [(*_map_label(m), np.asarray(m["coords"], dtype=np.float32)) for m in inp.maps]
     clusterings = [(Path(c.path).stem.removeprefix("clusters-"), c["labels"]) for c in inp.clusterings]
     ref = reference_probs(inp, images, log)
+    log(f"finding each image's {NEIGHBOURS} nearest neighbours in the encoding")
+    neighbours = encoding_neighbours(neighbour_features(emb["embedding"], str(emb.path)))
     truth = None
     if inp.answer_key is not None:
         truth = scores.original_categories(index, split, inp.answer_key, str(inp.answer_key_path))
@@ -140,6 +172,7 @@ def gather(inp: Inputs, log: Log | None = None) -> Gathered:
         ref,
         truth,
         list(inp.answer_key["mapping_by_index"]) if inp.answer_key is not None else None,
+        neighbours,
     )
     auto = None
     if ref is not None:

@@ -62,6 +62,7 @@ class Points:
     reference: np.ndarray | None = None  # (N, 10) the reference classifier's probabilities
     truth: np.ndarray | None = None  # (N,) the original category, from the answer key
     answer_classes: list[int] | None = None  # (10,) the answer key's class per category, for the check mode
+    neighbours: np.ndarray | None = None  # (N, k) each point's nearest rows in the encoding, nearest first
 
     def __len__(self) -> int:
         return int(self.index.shape[0])
@@ -212,6 +213,13 @@ def pack(
         if c.values is not None:
             entry["values"] = c.values
         entries.append(entry)
+    # The prediction's confidence as the query box compares it ("confidence < 0.6"), unrounded.
+    packer.add("confidence", points.pred_conf, "float32")
+    neighbours = None
+    if points.neighbours is not None:
+        nb = np.asarray(points.neighbours)
+        dtype = "uint16" if len(points) <= 1 << 16 else "int32"  # half the bytes up to 65,536 points
+        neighbours = {"array": packer.add("neighbours", nb, dtype), "k": int(nb.shape[1]) if nb.ndim == 2 else 0}
     meta = {
         "title": title,
         "status": status,
@@ -229,6 +237,7 @@ def pack(
         "guess_file": guessfile.FILE,
         "category_colours": colours(len(CATEGORIES)),  # for the page's own "your names" colouring
         "unnamed_colour": NOISE_COLOUR,
+        "neighbours": neighbours,  # {array: the (N, k) rows, row after row; k}: nearest in the encoding
         "arrays": packer.layout,
     }
     images = np.ascontiguousarray(points.images, dtype=np.uint8).tobytes()
@@ -238,7 +247,20 @@ def pack(
 
 # The page's script, split by job, joined in this order into its one <script>: plain files, no modules, so their
 # top-level names are shared and must be unique; main.js comes last because it starts the page.
-SCRIPT = ("state.js", "draw.js", "pick.js", "panels.js", "guess.js", "work.js", "check.js", "main.js")
+SCRIPT = (
+    "state.js",
+    "draw.js",
+    "layers.js",
+    "twin.js",
+    "pick.js",
+    "panels.js",
+    "neighbours.js",
+    "query.js",
+    "guess.js",
+    "work.js",
+    "check.js",
+    "main.js",
+)
 
 
 def _asset(name: str) -> str:

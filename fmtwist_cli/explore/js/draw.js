@@ -19,7 +19,7 @@ function resetView() {
   S.view.cy = (y0 + y1) / 2;
   S.view.scale = 0.94 * Math.min(S.width / (x1 - x0), S.height / (y1 - y0));
   S.fitScale = S.view.scale; // point size grows with zoom relative to this
-  S.dirty = true;
+  S.viewDirty = true; // this map pane only (twin.js)
 }
 
 function zoomAt(sx, sy, factor) {
@@ -28,13 +28,13 @@ function zoomAt(sx, sy, factor) {
   S.view.scale = Math.min(Math.max(S.view.scale * factor, S.fitScale * 0.2), S.fitScale * 400);
   S.view.cx = dx - (sx - S.width / 2) / S.view.scale;
   S.view.cy = dy + (sy - S.height / 2) / S.view.scale;
-  S.dirty = true;
+  S.viewDirty = true; // this map pane only (twin.js)
 }
 
 function panBy(dx, dy) {
   S.view.cx -= dx / S.view.scale;
   S.view.cy += dy / S.view.scale;
-  S.dirty = true;
+  S.viewDirty = true; // this map pane only (twin.js)
 }
 
 // Point size and opacity: chosen so that 70,000 points still show where they crowd (small, translucent) and
@@ -75,7 +75,7 @@ function resizeCanvas() {
   S.frame = S.ctx.createImageData(S.canvas.width, S.canvas.height);
   S.pixels = new Uint32Array(S.frame.data.buffer);
   if (first) resetView();
-  S.dirty = true;
+  S.viewDirty = true; // this map pane only (twin.js)
 }
 
 function drawOrder() {
@@ -93,11 +93,14 @@ function drawOrder() {
     }
     S.ordered = { key, xy: oxy, groups: og };
   }
-  return S.ordered;
+  // mid-transition (twin.js): the points where they are on their way to this map
+  return S.anim ? { key, xy: S.anim.xy, groups: S.ordered.groups } : S.ordered;
 }
 
 function rasterize(pass) {
   // pass 0: every visible point (faded when a selection exists and the point is not in it); pass 1: the selection.
+  const thumbs = thumbSize(); // layers.js: zoomed in far enough, each point is its image
+  if (thumbs) { rasterThumbs(pass, thumbs); return; }
   const W = S.canvas.width, H = S.canvas.height, px = S.pixels;
   const { xy, groups } = drawOrder();
   const hidden = S.hidden[S.colourIndex], rgb = S.rgb[S.colourIndex];
@@ -175,16 +178,28 @@ function draw() {
   const start = performance.now();
   const [r, g, b] = BACKGROUND;
   S.pixels.fill(0xff000000 | (b << 16) | (g << 8) | r);
+  S.layers.thumbs = 0;
   rasterize(0);
   if (S.selection.length) rasterize(1);
   S.ctx.putImageData(S.frame, 0, 0);
+  drawLayers(); // layers.js: outlines and the names, over the points
   S.stats.drawMs.push(performance.now() - start);
 }
 
 function frame(time) {
-  if (S.dirty || S.overlayDirty) {
-    if (S.dirty) draw();
-    drawOverlay(); // rings follow the points when the view moves
+  if (namesMoved()) S.dirty = true; // layers.js: the names move with their points
+  for (const pane of panes()) inPane(pane, () => stepTransition(time)); // twin.js: a map switch under way
+  const moved = panes().some((pane) => inPane(pane, () => S.viewDirty));
+  if (S.dirty || S.overlayDirty || moved) {
+    // Every map pane (twin.js) shows the same colouring, selection and hover ring; a pane whose own view alone
+    // moved is the only one drawn again (panning one of two maps costs one map's drawing).
+    for (const pane of panes()) {
+      inPane(pane, () => {
+        if (S.dirty || S.viewDirty) draw();
+        drawOverlay(); // rings follow the view
+        S.viewDirty = false;
+      });
+    }
     S.dirty = S.overlayDirty = false;
     S.stats.frames.push(time);
     if (S.hoverEventTime !== null) {

@@ -41,7 +41,7 @@ function onPointerDown(event) {
   S.pointers.set(event.pointerId, localPoint(event));
   if (S.pointers.size === 2) { S.drag = { kind: "pinch", points: [] }; return; } // a second finger: pinch, not drag
   const kind = S.tool === "pan" || event.button === 1 ? "pan" : S.tool;
-  S.drag = { kind, points: [localPoint(event)], add: event.shiftKey, moved: 0 };
+  S.drag = { kind, points: [localPoint(event)], mode: selectMode(event), moved: 0 };
 }
 
 function onPointerMove(event) {
@@ -82,9 +82,9 @@ function onPointerUp(event) {
     S.highlight = S.hover; // a click on a point keeps its card when the pointer leaves
     showPoint(S.hover);
   } else if (drag.kind === "lasso" && drag.points.length > 2) {
-    selectShape("lasso", drag.points, drag.add || event.shiftKey);
+    selectShape("lasso", drag.points, dragMode(drag, event));
   } else if (drag.kind === "box" && drag.moved >= CLICK_SLOP) {
-    selectShape("box", drag.points, drag.add || event.shiftKey);
+    selectShape("box", drag.points, dragMode(drag, event));
   }
   S.overlayDirty = true; // the lasso goes away
 }
@@ -104,11 +104,9 @@ function wire() {
   S.canvas.addEventListener("pointerleave", () => { if (!S.drag) setHover(-1); });
   S.canvas.addEventListener("wheel", onWheel, { passive: false });
   new ResizeObserver(resizeCanvas).observe($("map-wrap"));
-  $("map-choice").addEventListener("change", (e) => {
-    S.mapIndex = Number(e.target.value);
-    resetView();
-    if (S.selection.length) orderSelection(); // "typical" depends on the map
-  });
+  $("map-choice").addEventListener("change", (e) => switchMap(Number(e.target.value))); // twin.js: points glide
+  $("outlines-toggle").addEventListener("change", (e) => { S.outlinesOn = e.target.checked; S.dirty = true; });
+  wireTwin(); // twin.js: the second map pane's controls and pointer handlers
   $("colour-choice").addEventListener("change", (e) => {
     S.colourIndex = Number(e.target.value);
     S.dirty = true;
@@ -128,6 +126,8 @@ function wire() {
   $("guess-input").addEventListener("change", openGuessFile);
   $("clear-names").addEventListener("click", clearNames);
   $("hints-toggle").addEventListener("change", (e) => setHints(e.target.checked));
+  wireNeighbours(); // neighbours.js
+  wireQuery(); // query.js
   window.addEventListener("keydown", (e) => { if (e.key === "Escape") clearSelection(); });
 }
 
@@ -176,4 +176,8 @@ async function start() {
 }
 
 // For the browser tests and the benchmark: the state, and where a point is on screen.
-window.fmtwistExplore = { state: S, toScreen, toData, ready: start() };
+window.fmtwistExplore = {
+  state: S, toScreen, toData, ready: start(),
+  twinToScreen: (i) => inPane(S.twin, () => toScreen(i)), // where a point is on the second map (twin.js)
+  inPane, // run a function on the second map pane: fmtwistExplore.inPane(fmtwistExplore.state.twin, fn)
+};

@@ -26,6 +26,7 @@ function pointFields(i) {
 }
 
 function showPoint(i) {
+  showNeighbours(); // the pinned point's neighbours (neighbours.js), if it changed
   const body = $("hover-fields").tBodies[0];
   body.replaceChildren();
   const ctx = $("hover-image").getContext("2d");
@@ -89,10 +90,11 @@ function countsTable(colouring, rows) {
 
 function showSelection() {
   const rows = S.selection, any = rows.length > 0;
-  $("selection-size").textContent = any ? `${rows.length.toLocaleString("en")} points` : "none";
+  $("selection-size").textContent = any ? rows.length.toLocaleString("en") : "none"; // "Selection 1,000"
   $("selection-size").dataset.count = rows.length;
   $("selection-body").hidden = !any;
   $("selection-hint").hidden = any;
+  showNeighbours(); // "Select neighbours" works on a selection too
   if (!any) return;
   const tables = S.meta.colourings.filter((c) => c.role !== "correct" && shownNow(c)).map((c) => countsTable(c, rows));
   $("selection-counts").replaceChildren(...tables);
@@ -157,10 +159,17 @@ function showLegend() {
     count.className = "count";
     count.textContent = counts[g].toLocaleString("en");
     li.append(swatch, label, count);
-    li.addEventListener("click", () => toggleGroup(g)); // hide a group to see what lies under it
+    // Hide a group to see what lies under it; ctrl/cmd-click selects it instead (with shift or alt as the lasso's).
+    li.addEventListener("click", (e) => (e.ctrlKey || e.metaKey ? selectGroup(g, e) : toggleGroup(g)));
     return li;
   });
   $("legend").replaceChildren(...items);
+}
+
+function selectGroup(g, event) {
+  const groups = groupsOf(currentColouring()), inside = new Uint8Array(S.n);
+  for (let i = 0; i < S.n; i++) inside[i] = groups[i] === g ? 1 : 0;
+  combineSelection(inside, selectMode(event));
 }
 
 function toggleGroup(g) {

@@ -54,7 +54,30 @@ function inPolygon(x, y, poly) {
   return inside;
 }
 
-function selectShape(kind, screenPoints, add) {
+// How a new set of points meets the selection: a plain drag replaces it, shift adds, alt takes away, shift+alt
+// keeps only the overlap. The same keys work with a legend ctrl-click and with Enter in the query box.
+function selectMode(event) {
+  if (event.shiftKey && event.altKey) return "intersect";
+  if (event.altKey) return "subtract";
+  return event.shiftKey ? "add" : "replace";
+}
+
+function dragMode(drag, event) {
+  // The keys held when the drag began, or else when it ended (a key pressed half-way still counts).
+  return drag.mode && drag.mode !== "replace" ? drag.mode : selectMode(event);
+}
+
+function combineSelection(inside, mode) {
+  // inside: Uint8Array(n), 1 for the new points; mode: "replace", "add", "subtract" or "intersect" (true: "add").
+  const sel = S.selected;
+  if (mode === true || mode === "add") for (let i = 0; i < S.n; i++) sel[i] |= inside[i];
+  else if (mode === "subtract") for (let i = 0; i < S.n; i++) sel[i] &= inside[i] ^ 1;
+  else if (mode === "intersect") for (let i = 0; i < S.n; i++) sel[i] &= inside[i];
+  else sel.set(inside);
+  orderSelection();
+}
+
+function selectShape(kind, screenPoints, mode) {
   const xy = currentXY();
   const dataPts = screenPoints.flatMap(([sx, sy]) => toData(sx, sy));
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
@@ -62,13 +85,13 @@ function selectShape(kind, screenPoints, add) {
     x0 = Math.min(x0, dataPts[k]); x1 = Math.max(x1, dataPts[k]);
     y0 = Math.min(y0, dataPts[k + 1]); y1 = Math.max(y1, dataPts[k + 1]);
   }
-  if (!add) S.selected.fill(0);
+  const inside = new Uint8Array(S.n);
   for (let i = 0; i < S.n; i++) {
     const x = xy[2 * i], y = xy[2 * i + 1];
     if (x < x0 || x > x1 || y < y0 || y > y1 || !isVisible(i)) continue;
-    if (kind === "box" || inPolygon(x, y, dataPts)) S.selected[i] = 1;
+    if (kind === "box" || inPolygon(x, y, dataPts)) inside[i] = 1;
   }
-  orderSelection();
+  combineSelection(inside, mode);
 }
 
 function orderSelection() {

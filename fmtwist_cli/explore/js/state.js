@@ -15,8 +15,12 @@
 // <script>, so every top-level name is shared by all the files and must be unique:
 //   state.js   the constants, S, unpacking what Python wrote, small accessors (this file)
 //   draw.js    the view, the raster of points, the overlay, the draw loop
+//   layers.js  over the points: names at their centres, density outlines, points as images when zoomed in
+//   twin.js    two linked maps side by side; points moving to the new map on a switch
 //   pick.js    the nearest point under the pointer, lasso and box selection
 //   panels.js  the hover card, the selection panel, the legend
+//   neighbours.js  the pinned point's nearest neighbours in the encoding, "Select neighbours"
+//   query.js   the "Query" box: a small parser, each test a mask over every point
 //   guess.js   names given to selections, the tally, guess.json
 //   work.js    the work kept: names autosaved in localStorage, a guess.json opened back, the CSV export
 //   check.js   the check mode (a page made with the answer key): an opened guess against the truth
@@ -71,10 +75,16 @@ const S = {
   octx: null,
   dirty: true,
   overlayDirty: true,
+  anim: null, // a map switch under way (twin.js): {start, from, xy, frames}
+  layers: { labels: [], thumbs: 0, cellPx: 0, outlines: [], transitions: [] }, // what layers.js drew last
+  outlinesOn: false, // the density outlines of the visible groups ("Outlines")
+  twin: null, // the second map pane (twin.js), made when "Side by side" is first ticked
+  twinOn: false,
+  viewDirty: true, // the main map's view moved (pan, zoom, resize): that pane alone needs drawing (S.dirty: all)
   hoverEventTime: null, // when the pointer event that changed the hover happened, until its frame is drawn
   // Read by the benchmark and the tests: when the first frame and the images were ready (ms since the page was
   // opened), each frame's rAF time and drawing time, and each hover's time from pointer event to drawn frame.
-  stats: { firstFrame: null, imagesReady: null, frames: [], drawMs: [], hoverMs: [] },
+  stats: { firstFrame: null, imagesReady: null, frames: [], drawMs: [], hoverMs: [], queryMs: [] },
 };
 
 // ---------------------------------------------------------------- unpacking what Python wrote

@@ -8,6 +8,7 @@ from fmtwist_cli.cli import ui as _ui
 from fmtwist_cli.cli.options import ArtifactsDir, JsonOpt, SeedOpt
 from fmtwist_cli.network import backends, models, step
 from fmtwist_cli.network.models import Arch
+from fmtwist_cli.network.precision import Precision
 
 DEFAULT_ARCH = Arch(models.DEFAULT_ARCH)
 
@@ -62,6 +63,11 @@ DeviceOpt = Annotated[
     backends.Device, typer.Option(help="auto: the GPU when the backend sees one; gpu: fail without one.")
 ]
 
+PrecisionOpt = Annotated[
+    Precision,
+    typer.Option(help="bfloat16: Keras' mixed bfloat16; auto: bfloat16 where the CPU has AMX or AVX512-BF16."),
+]
+
 
 def train(
     arch: ArchOpt = DEFAULT_ARCH,
@@ -82,6 +88,7 @@ def train(
     summary: SummaryOpt = False,
     backend: BackendOpt = None,
     device: DeviceOpt = backends.Device.auto,
+    precision: PrecisionOpt = Precision.auto,
     restart: RestartOpt = False,
     artifacts_dir: ArtifactsDir = Path("artifacts"),
     as_json: JsonOpt = False,
@@ -105,6 +112,7 @@ def train(
         fmtwist train --labels original --seed 0   # reference classifier, repeatable
         fmtwist train --backend jax --device gpu   # JAX on the GPU (README: GPU)
         fmtwist train --restart                    # start over, not from an interrupted run
+        fmtwist train --precision float32          # float32 even on a CPU with AMX
     """
     result = _ui.run_step(step.train, locals())
     report = result.summary

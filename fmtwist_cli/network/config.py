@@ -16,6 +16,7 @@ from typing import Any
 from fmtwist_cli.artifacts.layout import Labels
 from fmtwist_cli.errors import ParameterError
 from fmtwist_cli.network import backends, models
+from fmtwist_cli.network.precision import Precision
 from fmtwist_cli.params import choice
 
 
@@ -58,6 +59,7 @@ CHOICES: dict[str, type[Enum]] = {
     "schedule": models.Schedule,
     "backend": backends.Backend,
     "device": backends.Device,
+    "precision": Precision,
 }
 # Settings left None that the architecture's recipe fills (the learning rate too, with the recipe's optimizer).
 FROM_RECIPE = ("optimizer", "batch_size", "epochs", "schedule", "steps_per_execution")
@@ -83,6 +85,7 @@ class TrainConfig:
     limit: int | None = None  # use only the first LIMIT images of each split (quick runs)
     backend: str | None = None  # tensorflow, jax or torch; None: backends.default_backend()
     device: str = "auto"  # auto, cpu or gpu (backends.Device)
+    precision: str = "auto"  # auto, float32 or bfloat16 (network.precision: auto follows the CPU's flags)
     learning_rate: float | None = None
     schedule: str | None = None  # models.Schedule
     steps_per_execution: int | None = None

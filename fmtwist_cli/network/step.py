@@ -14,6 +14,7 @@ from fmtwist_cli.network import backends, models, training, trainingdata
 from fmtwist_cli.network import checkpoint as keeping
 from fmtwist_cli.network import export as exporting
 from fmtwist_cli.network.config import TrainConfig
+from fmtwist_cli.network.precision import Precision
 from fmtwist_cli.params import choice
 from fmtwist_cli.result import Log, Progress, Result, quiet, to_stderr
 
@@ -48,6 +49,7 @@ def train(
     summary: bool = False,
     backend: backends.Backend | str | None = None,
     device: backends.Device | str = backends.Device.auto,
+    precision: Precision | str = Precision.auto,
     restart: bool = False,
     progress: Progress = quiet,
     log: Log = to_stderr,
@@ -58,7 +60,9 @@ def train(
     optimizer, learning rate and schedule left None. ``labels``: "mystery" (data.npz), or "original" for the
     reference classifier (model-ARCH-original.keras). ``limit``: only the first LIMIT images of each split.
     ``summary``: also return the layer table (``summary["layers"]``). ``backend``: tensorflow, jax or torch
-    (default $KERAS_BACKEND, else tensorflow); ``device``: auto, cpu or gpu. Each epoch is a progress task
+    (default $KERAS_BACKEND, else tensorflow); ``device``: auto, cpu or gpu. ``precision``: float32, bfloat16
+    (Keras' mixed bfloat16), or auto: bfloat16 on a CPU with AMX or AVX512-BF16, float32 elsewhere; the files are
+    float32 either way. Each epoch is a progress task
     ("Epoch 1/15", in steps). At every epoch's end the run's state goes to FOLDER/checkpoint-ARCH.npz; a run
     with the same settings after a crash or Ctrl-C carries on from it (``restart``: starts over instead), and
     it is removed once the model is saved. Returns the model and its history (``artifact.model``,
@@ -78,6 +82,7 @@ def train(
         limit=limit,
         backend=_value(backend),
         device=_value(device),
+        precision=_value(precision),
         learning_rate=learning_rate,
         schedule=_value(schedule),
         steps_per_execution=steps_per_execution,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ import numpy as np
 from fmtwist_cli import __version__, artifacts
 from fmtwist_cli.artifacts import layout
 from fmtwist_cli.errors import DataError, FmtwistError
-from fmtwist_cli.network import backends, fitting, models
+from fmtwist_cli.network import backends, fitting, models, precision
 from fmtwist_cli.network import checkpoint as keeping
 from fmtwist_cli.network.config import TrainConfig
 from fmtwist_cli.network.modelfiles import save_model
@@ -67,7 +67,9 @@ def train(
     if n_fit < 1 or len(x_test) < 1:
         raise DataError(f"too few images to train on ({len(x_train)} training, {len(x_test)} test)")
     runtime = backends.activate(config.backend, config.device)
-    log(f"Training on {runtime.device} ({runtime.backend.value} backend)")
+    config = replace(config, precision=precision.resolve(config.precision, runtime.device).value)
+    mixed = ", mixed bfloat16" if config.precision == precision.Precision.bfloat16 else ""
+    log(f"Training on {runtime.device} ({runtime.backend.value} backend{mixed})")
     settings = keeping.settings(config, runtime, x_train, y_train, data.n_classes)
     state = keeping.resume(checkpoint, settings, config.seed, restart, log)
     resumed_at = state.epoch if state.variables else None
@@ -83,7 +85,8 @@ def train(
     )
     validation = backends.validation_data(feed(x_train[n_fit:], y_train[n_fit:])) if n_fit < len(x_train) else None
     with runtime.scope(), fitting.interrupt_between_batches() as stopper:
-        model = models.build(config.arch, data.n_classes)
+        with precision.policy(config.precision):
+            model = models.build(config.arch, data.n_classes)
         fitting.compile_model(model, config, steps)
         if resumed_at is not None:
             keeping.restore(model, state, checkpoint)
@@ -103,6 +106,7 @@ def train(
         test = model.evaluate(
             **backends.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper]
         )
+        model = precision.as_float32(model, lambda: models.build(config.arch, data.n_classes))  # the file's kind
     record = {"train_images": n_fit, "validation_images": len(x_train) - n_fit, "test_images": len(x_test)}
     run = {
         "epochs": state.history,
@@ -133,7 +137,8 @@ def _history(
         "data": data.description,
         **run,
         "fmtwist_version": __version__,
-        "provenance": artifacts.provenance(data.inputs, config.seed) | {"training": runtime.record()},
+        "provenance": artifacts.provenance(data.inputs, config.seed)
+        | {"training": runtime.record() | {"precision": config.precision}},
     }
 
 

@@ -101,4 +101,5 @@ def test_explore_without_a_map_makes_it_both_ways(blob, tmp_path):
     assert result.summary["notes"] == [
         f"no map yet: running `fmtwist reduce --method tsne` on {blob / 'embeddings.npz'} first"
     ]
-    assert seen and seen[-1][0] == seen[-1][1] and {task for *_, task in seen} == {"t-SNE map"}
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert {task for *_, task in seen} == {"t-SNE map", "10 nearest neighbours in the encoding"}

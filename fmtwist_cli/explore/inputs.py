@@ -143,8 +143,8 @@ def reference_probs(inp: Inputs, images: np.ndarray, log: Log) -> np.ndarray | N
     return probs
 
 
-def gather(inp: Inputs, log: Log | None = None) -> Gathered:
-    """Every point's image and labels, from checked inputs."""
+def gather(inp: Inputs, log: Log | None = None, progress: Progress = quiet) -> Gathered:
+    """Every point's image and labels, from checked inputs; the neighbours' search is a ``progress`` task."""
     log = log or (lambda line: None)
     emb = inp.embeddings
     index, split = emb["index"].astype(np.int64), emb["split"].astype(str)
@@ -154,8 +154,10 @@ def gather(inp: Inputs, log: Log | None = None) -> Gathered:
     maps = [(*_map_label(m), np.asarray(m["coords"], dtype=np.float32)) for m in inp.maps]
     clusterings = [(Path(c.path).stem.removeprefix("clusters-"), c["labels"]) for c in inp.clusterings]
     ref = reference_probs(inp, images, log)
-    log(f"finding each image's {NEIGHBOURS} nearest neighbours in the encoding")
+    task = f"{NEIGHBOURS} nearest neighbours in the encoding"
+    progress(0, 1, task)
     neighbours = encoding_neighbours(neighbour_features(emb["embedding"], str(emb.path)))
+    progress(1, 1, task)
     truth = None
     if inp.answer_key is not None:
         truth = scores.original_categories(index, split, inp.answer_key, str(inp.answer_key_path))

@@ -43,6 +43,6 @@ def explore(
     artifacts.check_writable(path)  # before the work
     given = (Path(p) if p is not None else None for p in (answer_key, reference, embeddings))
     inp, notes, made = exploring.load(Path(folder), *given, seed, log=log, progress=progress)
-    gathered = exploring.gather(inp, log=log)
+    gathered = exploring.gather(inp, log=log, progress=progress)
     summary = {**exploring.write(gathered, path, hints=hints), "notes": notes}
     return Result(path, summary, page=path, paths=[path, *made])

@@ -11,29 +11,17 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import Page, chromium, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
 from helpers import write_blob_puzzle
 from PIL import Image
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.cli.app import main
 from fmtwist_cli.data.twist import CATEGORIES
-from fmtwist_cli.explore import HEADLESS_CHROMIUM, HEADLESS_FLAGS
-
-CHROMIUM = Path(HEADLESS_CHROMIUM)
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-pytestmark = pytest.mark.skipif(
-    (sync_playwright is None or not CHROMIUM.is_file()) and not os.environ.get("CI"),
-    reason="needs /usr/bin/chromium and the playwright package (make setup installs both as root)",
-)
 
 BACKGROUND = (21, 23, 28)  # --bg in explore.css
 THUMB_CELL_PX = 20  # js/layers.js: a point's cell wider than this and points become images
@@ -58,37 +46,17 @@ def puzzle(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    with sync_playwright() as p:
-        profile = tmp_path_factory.mktemp("chromium-profile")
-        context = p.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            args=list(HEADLESS_FLAGS),
-            headless=True,
-            viewport={"width": 1400, "height": 820},
-        )
+    with chromium(tmp_path_factory) as context:
         yield context
-        context.close()
 
 
-class Opened:
-    """One explore page, with every console error and request it made."""
-
-    def __init__(self, context, path: Path) -> None:
-        self.page = context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.url = path.resolve().as_uri()
-        self.page.goto(self.url)
-        self.page.wait_for_selector("body[data-ready='1'][data-images='1']", timeout=30_000)
+class Opened(Page):
+    """One explore page (tests/browser.py), with both maps' canvases, positions and pixels."""
 
     def clean(self) -> bool:
         return self.errors == [] and self.requests == [self.url]
 
-    def box(self, canvas: str = "#map") -> dict:
+    def canvas_box(self, canvas: str = "#map") -> dict:
         return self.page.locator(canvas).bounding_box()
 
     def screen(self, twin: bool = False) -> np.ndarray:
@@ -98,7 +66,7 @@ class Opened:
         xy = self.page.evaluate(
             f"() => Array.from({{length: fmtwistExplore.state.n}}, (_, i) => fmtwistExplore.{fn}(i))"
         )
-        box = self.box("#twin-map" if twin else "#map")
+        box = self.canvas_box("#twin-map" if twin else "#map")
         return np.array(xy) + [box["x"], box["y"]]
 
     def pixels(self, canvas: str) -> np.ndarray:
@@ -170,14 +138,16 @@ def test_page_opens_offline_and_offers_side_by_side(opened):
 
 
 def test_side_by_side_shows_two_maps_with_one_hover_ring_on_both(opened):
-    main_box = opened.box()
+    main_box = opened.canvas_box()
     opened.page.check("#twin-toggle")
     opened.settle()
     assert opened.page.is_visible("#twin-map")
     assert opened.page.eval_on_selector("#twin-choice", "s => s.selectedOptions[0].text") == "PCA"
-    twin_box = opened.box("#twin-map")
-    assert twin_box["x"] >= opened.box()["x"] + opened.box()["width"] - 1  # beside, not over, the first map
-    assert opened.box()["width"] < 0.6 * main_box["width"]
+    twin_box = opened.canvas_box("#twin-map")
+    assert (
+        twin_box["x"] >= opened.canvas_box()["x"] + opened.canvas_box()["width"] - 1
+    )  # beside, not over, the first map
+    assert opened.canvas_box()["width"] < 0.6 * main_box["width"]
     a, b = opened.screen(), opened.screen(twin=True)
     # each map shows its own layout: the twin's positions are not the first map's moved or scaled
     assert not np.allclose(np.corrcoef(a[:, 1], b[:, 1])[0, 1], 1, atol=0.05)
@@ -190,7 +160,7 @@ def test_side_by_side_shows_two_maps_with_one_hover_ring_on_both(opened):
         opened.page.wait_for_selector(f"#hover-card[data-row='{row}']", timeout=5000)
         opened.settle()
         for canvas, overlay, xy in (("#map", "#map-overlay", a), ("#twin-map", "#twin-overlay", b)):
-            box = opened.box(canvas)
+            box = opened.canvas_box(canvas)
             centre, reach = ring_centre(opened.pixels(overlay))
             # one ring (radius 6 px, 2 px wide) around the point's place on each map, and nothing else drawn there
             np.testing.assert_allclose(centre, xy[row] - [box["x"], box["y"]], atol=1.5)
@@ -226,7 +196,7 @@ def test_named_sets_carry_their_name_at_their_centre_on_both_maps(opened, truth)
     a = opened.screen()
     for j in named:
         blob = a[truth == j]
-        centre = blob.mean(axis=0) - [opened.box()["x"], opened.box()["y"]]
+        centre = blob.mean(axis=0) - [opened.canvas_box()["x"], opened.canvas_box()["y"]]
         assert white(opened.pixels("#map"), *centre) == 0  # no label yet: no white there
     for j, name in named.items():
         blob = a[truth == j]
@@ -236,7 +206,7 @@ def test_named_sets_carry_their_name_at_their_centre_on_both_maps(opened, truth)
     opened.page.click("#selection-clear")
     opened.settle()
     for canvas, twin, layers in (("#map", False, "S.layers"), ("#twin-map", True, "S.twin.layers")):
-        xy, box = opened.screen(twin=twin), opened.box(canvas)
+        xy, box = opened.screen(twin=twin), opened.canvas_box(canvas)
         labels = {lab["name"]: lab for lab in opened.state(f"{layers}.labels")}
         assert set(labels) == set(named.values())
         rgba = opened.pixels(canvas)
@@ -246,7 +216,7 @@ def test_named_sets_carry_their_name_at_their_centre_on_both_maps(opened, truth)
             assert labels[name]["n"] == (truth == j).sum()
             assert white(rgba, *centre) > 15, (canvas, name)  # the letters are drawn there
     # the names follow their points when the view moves
-    cx, cy = round(opened.box()["x"] + 200), round(opened.box()["y"] + 200)
+    cx, cy = round(opened.canvas_box()["x"] + 200), round(opened.canvas_box()["y"] + 200)
     opened.page.click("#tool-pan")
     opened.page.mouse.move(cx, cy)
     opened.page.mouse.down()
@@ -254,7 +224,7 @@ def test_named_sets_carry_their_name_at_their_centre_on_both_maps(opened, truth)
     opened.page.mouse.up()
     opened.settle()
     moved = {lab["name"]: lab for lab in opened.state("S.layers.labels")}
-    centre = opened.screen()[truth == 3].mean(axis=0) - [opened.box()["x"], opened.box()["y"]]
+    centre = opened.screen()[truth == 3].mean(axis=0) - [opened.canvas_box()["x"], opened.canvas_box()["y"]]
     np.testing.assert_allclose([moved["Dress"]["x"], moved["Dress"]["y"]], centre, atol=1e-3)
     assert opened.clean()
 
@@ -280,7 +250,7 @@ def test_points_become_their_images_past_a_cell_of_20_pixels_and_not_before(open
             break
     assert seen["dots"] > 0 and seen["images"] == 1
     # what is on screen now: grey images framed in their colour, not dots of one colour each
-    box = opened.box()
+    box = opened.canvas_box()
     rgba = opened.pixels("#map").astype(int)
     row = int(np.argmin(np.linalg.norm(opened.screen() - centre, axis=1)))
     x, y = (opened.screen()[row] - [box["x"], box["y"]]).astype(int)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import Page, chromium, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
 from helpers import tiny_onnx, write_blob_puzzle
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
@@ -24,18 +24,6 @@ from sklearn.preprocessing import StandardScaler
 from fmtwist_cli import artifacts
 from fmtwist_cli.cli.app import main
 from fmtwist_cli.data.twist import CATEGORIES
-from fmtwist_cli.explore import HEADLESS_CHROMIUM, HEADLESS_FLAGS
-
-CHROMIUM = Path(HEADLESS_CHROMIUM)
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-pytestmark = pytest.mark.skipif(
-    (sync_playwright is None or not CHROMIUM.is_file()) and not os.environ.get("CI"),
-    reason="needs /usr/bin/chromium and the playwright package (make setup installs both as root)",
-)
 
 
 @pytest.fixture(scope="module")
@@ -51,41 +39,15 @@ def puzzle(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            args=list(HEADLESS_FLAGS),
-            headless=True,
-            viewport={"width": 1400, "height": 820},
-        )
+    with chromium(tmp_path_factory) as context:
         yield context
-        context.close()
 
 
-class Opened:
-    """One explore page, with every console error and request it made."""
-
-    def __init__(self, context, path: Path) -> None:
-        self.page = context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.url = path.resolve().as_uri()
-        self.page.goto(self.url)
-        self.page.wait_for_selector("body[data-ready='1'][data-images='1']", timeout=30_000)
-        self.box = self.page.locator("#map").bounding_box()
+class Opened(Page):
+    """One explore page (tests/browser.py), with its selection read back."""
 
     def clean(self) -> bool:
         return self.errors == [] and self.requests == [self.url]
-
-    def screen(self) -> np.ndarray:
-        xy = self.page.evaluate(
-            "() => Array.from({length: fmtwistExplore.state.n}, (_, i) => fmtwistExplore.toScreen(i))"
-        )
-        return np.array(xy) + [self.box["x"], self.box["y"]]
 
     def selected(self) -> np.ndarray:
         """The page's selection as a boolean mask over its rows."""

@@ -133,12 +133,12 @@ def _history(
         "n_classes": data.n_classes,
         "n_params": int(model.count_params()),
         "params": asdict(config) | {"backend": runtime.backend.value} | images,
-        "backend": runtime.record(),
+        "backend": runtime.record() | {"precision": config.precision},  # what it ran on, and in
         "data": data.description,
         **run,
         "fmtwist_version": __version__,
         "provenance": artifacts.provenance(data.inputs, config.seed)
-        | {"training": runtime.record() | {"precision": config.precision}},
+        | {"training": runtime.record() | {"precision": config.precision}},  # the same as "backend"
     }
 
 

@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_train import data_file  # the default twist, prepared when the folder has none
 from machine import load, machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,19 +49,6 @@ from fmtwist_cli.network import checkpoint, fitting, models, training, trainingd
 from fmtwist_cli.network.config import TrainConfig
 
 DRIVER = "import sys; from fmtwist_cli.cli.app import main; sys.exit(main(sys.argv[1:]))"
-
-
-def data_file(artifacts_dir: Path) -> Path:
-    path = layout.Layout(artifacts_dir).data
-    if path.is_file():
-        return path
-    from fmtwist_cli.cli.app import main
-
-    folder = Path(tempfile.mkdtemp(prefix="bench-resume-"))
-    print(f"note: no {path}; preparing the default twist in {folder}", file=sys.stderr)
-    if main(["prepare", "-a", str(folder)]) != 0:
-        raise SystemExit("fmtwist prepare failed")
-    return layout.Layout(folder).data
 
 
 class Run:

@@ -1,9 +1,9 @@
 """The browser the page tests drive: Debian's chromium (/usr/bin/chromium, which `make setup` installs as root with
 apt-get) through the playwright package. Never `playwright install`: it downloads a browser.
 
-A test module takes :data:`pytestmark` (it skips where there is no browser, except in CI, where that is a failure),
-opens one context per module with :func:`chromium` (a fresh user-data folder: an empty localStorage), and a page
-with :class:`Page`, which records every console error and request the page made.
+A test module takes :data:`pytestmark` (it skips where there is no browser, except in CI, where that is a failure)
+and the ``browser`` fixture (tests/conftest.py: one :func:`chromium` context per module, a fresh user-data folder,
+so an empty localStorage), and opens a page with :class:`Page`, which records every console error and request.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class Page:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.url = path.resolve().as_uri()
+        self.loads = 1  # the page's own requests: one per load
         self.page.goto(self.url)
         self.wait()
 
@@ -70,12 +71,13 @@ class Page:
         self.box = self.page.locator("#map").bounding_box()
 
     def reload(self) -> None:
+        self.loads += 1
         self.page.reload()
         self.wait()
 
     def clean(self) -> bool:
-        """No error logged, and no request but the page itself (a reload asks for it again)."""
-        return self.errors == [] and set(self.requests) == {self.url}
+        """No error logged, and no request but the page itself, once per load."""
+        return self.errors == [] and self.requests == [self.url] * self.loads
 
     def screen(self) -> np.ndarray:
         """(N, 2) every point's position in the viewport, from the page's own view transform."""

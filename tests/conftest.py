@@ -222,3 +222,12 @@ def write_viz_artifacts(folder: Path, seed: int = 0) -> Path:
 @pytest.fixture
 def viz(tmp_path) -> Path:
     return write_viz_artifacts(tmp_path / "art")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless chromium context per test module (tests/browser.py), with a fresh user-data folder."""
+    from browser import chromium
+
+    with chromium(tmp_path_factory) as context:
+        yield context

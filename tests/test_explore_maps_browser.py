@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import Page, chromium, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
+from browser import Page, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
 from helpers import write_blob_puzzle
 from PIL import Image
 
@@ -44,17 +44,8 @@ def puzzle(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium(tmp_path_factory) as context:
-        yield context
-
-
 class Opened(Page):
     """One explore page (tests/browser.py), with both maps' canvases, positions and pixels."""
-
-    def clean(self) -> bool:
-        return self.errors == [] and self.requests == [self.url]
 
     def canvas_box(self, canvas: str = "#map") -> dict:
         return self.page.locator(canvas).bounding_box()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import Page, chromium, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
+from browser import Page, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
 from helpers import tiny_onnx, write_blob_puzzle
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
@@ -37,17 +37,8 @@ def puzzle(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium(tmp_path_factory) as context:
-        yield context
-
-
 class Opened(Page):
     """One explore page (tests/browser.py), with its selection read back."""
-
-    def clean(self) -> bool:
-        return self.errors == [] and self.requests == [self.url]
 
     def selected(self) -> np.ndarray:
         """The page's selection as a boolean mask over its rows."""

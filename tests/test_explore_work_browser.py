@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import Page, chromium, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
+from browser import Page, pytestmark  # noqa: F401 (pytestmark: the module skips without a browser)
 from helpers import assert_not_blank, read_png, tiny_onnx, write_blob_puzzle
 
 from fmtwist_cli import artifacts
@@ -49,12 +49,6 @@ def other(tmp_path_factory) -> Path:
     folder = write_blob_puzzle(tmp_path_factory.mktemp("other") / "art", seed=1)
     assert main(["explore", "-a", str(folder)]) == 0
     return folder
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium(tmp_path_factory) as context:
-        yield context
 
 
 class Opened(Page):

@@ -21,7 +21,6 @@ import typer
 
 from fmtwist_cli import __version__
 from fmtwist_cli.errors import FmtwistError, ParameterError
-from fmtwist_cli.shown import literal
 
 # In pipeline order, so --help reads as the workflow. Each help is the first paragraph of the command's docstring
 # (what Typer would list), copied so listing imports nothing; tests/test_docs.py checks they stay equal.
@@ -189,5 +188,7 @@ def main(argv: list[str] | None = None) -> int:
 def _error(message: str) -> int:
     """Print ``error: MESSAGE`` on stderr as one line of the characters it holds (paths and values from users and
     files in it: control characters, line breaks among them, escaped); return the exit code, 1."""
+    from fmtwist_cli.shown import literal  # loaded on an error only: --help and Tab need none of it
+
     print(f"error: {literal(message, lines=False)}", file=sys.stderr)
     return 1

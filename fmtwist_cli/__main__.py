@@ -1,3 +1,3 @@
-from fmtwist_cli.cli.app import main
+from fmtwist_cli.cli.listing import main
 
 raise SystemExit(main())

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
 
 import pytest
 
-from fmtwist_cli.cli.app import COMMANDS
+from fmtwist_cli.cli.listing import COMMANDS
 
 HEAVY = ("tensorflow", "keras", "tf2onnx", "onnxruntime", "sklearn", "matplotlib", "umap", "numba")
 
@@ -81,3 +83,69 @@ def test_completion_of_an_option_loads_its_command():
     code = "from fmtwist_cli.cli.app import main\nmain([])"
     env = {"_FMTWIST_COMPLETE": "complete_bash", "COMP_WORDS": "fmtwist cluster --method ", "COMP_CWORD": "3"}
     assert {"dbscan", "kmeans"} <= set(loaded_after(code, env)["out"].split())
+
+
+# --------------------------------------------------------------------------
+# `fmtwist --help` drawn without Typer (cli/listing.py): the same page as Typer's
+
+
+TYPER_HELP = [sys.executable, "-c", "from fmtwist_cli.cli.app import app; app(['--help'], prog_name='fmtwist')"]
+OUR_HELP = [sys.executable, "-c", "import sys; from fmtwist_cli.cli.listing import main; sys.exit(main(['--help']))"]
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+SETTINGS = ("COLUMNS", "NO_COLOR", "FORCE_COLOR", "TERMINAL_WIDTH", "TERM", "PY_COLORS", "GITHUB_ACTIONS")
+
+
+def shown(cmd: list[str], columns: int, terminal: bool, env: dict | None = None) -> str:
+    """What ``cmd`` prints ``columns`` wide, to a pipe or (``terminal``) to a pseudo-terminal."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS} | {"COLUMNS": str(columns)} | (env or {})
+    if not terminal:
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(cmd, stdin=follower, stdout=follower, stderr=follower, env=env | {"TERM": "xterm"})
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 1 << 16)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert process.wait() == 0
+    return out.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("columns", [60, 79, 100, 137, 220])
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_help_drawn_without_typer_is_typers_page(columns, terminal):
+    """Character for character the page Typer draws (its colours aside: ours are Rich's SGR codes, not its exact
+    runs of them), at widths where the help texts wrap differently."""
+    ours, typers = shown(OUR_HELP, columns, terminal), shown(TYPER_HELP, columns, terminal)
+    assert ("\x1b[" in ours) == terminal == ("\x1b[" in typers)
+    assert SGR.sub("", ours) == SGR.sub("", typers)
+    assert "--install-completion" in ours and all(name in ours for name in COMMANDS)
+
+
+def help_modules(env: dict) -> tuple[str, list[str]]:
+    """The page the console script prints for `fmtwist --help` to a pipe, and the modules it imported."""
+    code = (
+        "import sys\nfrom fmtwist_cli.cli.listing import main\nmain(['--help'])\nprint(*sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env})
+    assert done.returncode == 0
+    return done.stdout, done.stderr.split()
+
+
+def test_help_drawn_without_typer_imports_no_typer():
+    page, modules = help_modules({"COLUMNS": "90"})
+    assert [m for m in ("typer", "rich", "numpy", "fmtwist_cli.cli.app") if m in modules] == []
+    assert "Commands" in page
+
+
+@pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TERMINAL_WIDTH": "70"}, {"COLUMNS": "50"}])
+def test_help_where_rich_draws_otherwise_is_typers(env):
+    """Settings that change how Rich draws (and widths below listing.NARROWEST) leave the page to Typer."""
+    page, modules = help_modules(env)
+    assert "typer" in modules and "Commands" in page

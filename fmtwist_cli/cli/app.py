@@ -1,9 +1,11 @@
 """The ``fmtwist`` command: one Typer app, one thin module per subcommand.
 
-The root group lists the commands from :data:`COMMANDS` and imports a command's
+The root group lists the commands from :data:`~fmtwist_cli.cli.listing.COMMANDS` and imports a command's
 module (``fmtwist_cli.cli.<name>``) only when that command runs, or its own
 ``--help`` or completion is asked: ``fmtwist --help`` and a shell's Tab load no
-NumPy and no step.
+NumPy and no step. (The console script, :func:`fmtwist_cli.cli.listing.main`, draws
+``fmtwist --help`` itself, in this app's layout, and hands every other command line to
+:func:`main` here.)
 
 ``main()`` turns fmtwist's own exceptions into one line on stderr and exit
 code 1, and any other exception into one ``internal error`` line, exit 1
@@ -20,28 +22,8 @@ import types
 import typer
 
 from fmtwist_cli import __version__
+from fmtwist_cli.cli.listing import COMMANDS, HELP, SUB_APPS, VERSION_HELP
 from fmtwist_cli.errors import FmtwistError, ParameterError
-
-# In pipeline order, so --help reads as the workflow. Each help is the first paragraph of the command's docstring
-# (what Typer would list), copied so listing imports nothing; tests/test_docs.py checks they stay equal.
-COMMANDS = {
-    "prepare": "Build the twisted dataset: artifacts/data.npz and the answer key artifacts/twist.json.",
-    "train": "Train a network: artifacts/model-ARCH.keras and artifacts/history-ARCH.json.",
-    "export": "Export a trained model to ONNX: artifacts/model-ARCH.onnx.",
-    "embed": "Classify and embed a split with onnxruntime: artifacts/embeddings.npz.",
-    "cluster": (
-        "Cluster the encoding; score the clusters against the mystery labels "
-        "(and, with --answer-key, the original categories)."
-    ),
-    "reduce": "Project the encoding to 2-D (PCA, t-SNE or UMAP) for plotting and clustering.",
-    "inspect": "Show a cluster's or a class's images right in the terminal.",
-    "plot": "Draw a figure: learning curves, a map, the k-distance curve, a confusion matrix or image samples.",
-    "report": "Write the report: what is each mystery class made of? artifacts/report/index.html and report.md.",
-    "explore": "Write artifacts/explore.html: every image on the map, to explore and to solve the puzzle by hand.",
-    "grade": "Grade a guess against the answer key: how many of the 10 categories are placed in their true class.",
-    "info": "Show what an artifact is: its kind, how it was made, what from, and its arrays.",
-}
-SUB_APPS = ("plot",)  # modules whose `app` is a Typer sub-app (one command per kind); the others' command is `<name>`
 
 
 class _Listed(typer.core.TyperCommand):
@@ -116,10 +98,7 @@ def _import_typer_help() -> None:
 
 app = typer.Typer(
     name="fmtwist",
-    help=(
-        "Solve the twisted Fashion-MNIST puzzle: "
-        "prepare -> train -> export -> embed -> cluster -> reduce -> inspect/plot/report."
-    ),
+    help=HELP,
     cls=_Lazy,
     add_completion=True,  # fmtwist --install-completion: a Tab starts up as fast as --help
     no_args_is_help=True,
@@ -147,9 +126,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help=VERSION_HELP),
 ) -> None:
     pass
 

@@ -246,6 +246,9 @@ def _not_importable(module: str) -> Iterator[None]:
 # feeding arrays to fit and evaluate
 
 
+PREFETCH = 2  # batches tf.data prepares ahead of the step that takes them
+
+
 def batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, backend: Backend | str, shuffle: bool = False) -> Any:
     """Batches of (x, y) for ``model.fit``/``evaluate`` (see :func:`fit_args`,
     :func:`validation_data`), shuffled every epoch when ``shuffle``; of x alone
@@ -256,6 +259,11 @@ def batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, backend: Backe
     to a sequential one under op determinism (``--seed``) and then logs an
     ``E0000 ... NodeDef mentions attribute use_unbounded_threadpool`` error at
     every run; this pipeline gathers each batch in a plain map instead.
+
+    tf.data's autotuning is off (a fixed prefetch of :data:`PREFETCH` batches): with it on, a ``fit`` over the
+    whole training set (150 MB of float32 images) often went on 25-34 s after its last step and
+    ``on_train_end``, a training step's kernels still running, on 2 cores; with it off, none did
+    (bench: docs/commands.md, "Where an epoch's time went").
     """
     if Backend(backend) is not Backend.tensorflow:
         return _Arrays(x, y, batch_size, shuffle)
@@ -263,28 +271,21 @@ def batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, backend: Backe
 
     n = len(x)
     if not shuffle:
-        rows = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
-        return rows.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-    order = tf.data.Dataset.range(n).shuffle(n, reshuffle_each_iteration=True).batch(batch_size)
-    whole = tf.data.Dataset.from_tensors((x, y)).repeat()
-    rows = tf.data.Dataset.zip(order, whole).map(lambda i, xy: (tf.gather(xy[0], i), tf.gather(xy[1], i)))
-    return rows.prefetch(tf.data.AUTOTUNE)
+        rows = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y)).batch(batch_size)
+    else:
+        order = tf.data.Dataset.range(n).shuffle(n, reshuffle_each_iteration=True).batch(batch_size)
+        whole = tf.data.Dataset.from_tensors((x, y)).repeat()
+        rows = tf.data.Dataset.zip(order, whole).map(lambda i, xy: (tf.gather(xy[0], i), tf.gather(xy[1], i)))
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return rows.prefetch(PREFETCH).with_options(options)
 
 
 def epoch_batches(x: np.ndarray, y: np.ndarray, batch_size: int, backend: Backend | str) -> Any:
     """order (a permutation of the rows) -> that epoch's batches of (x, y), for :func:`fit_args`. The order comes
-    from outside (``checkpoint.epoch_order``), so a resumed run sees the batches of the run it carries on."""
-    if Backend(backend) is not Backend.tensorflow:
-        return lambda order: _Arrays(x[order], y[order], batch_size, shuffle=False)
-    import tensorflow as tf
-
-    whole = tf.data.Dataset.from_tensors((x, y)).repeat()
-
-    def epoch(order: np.ndarray) -> Any:
-        rows = tf.data.Dataset.zip(tf.data.Dataset.from_tensor_slices(order).batch(batch_size), whole)
-        return rows.map(lambda i, xy: (tf.gather(xy[0], i), tf.gather(xy[1], i))).prefetch(tf.data.AUTOTUNE)
-
-    return epoch
+    from outside (``checkpoint.epoch_order``), so a resumed run sees the batches of the run it carries on. The
+    rows are put in that order in NumPy, and :func:`batches` slices them as they stand."""
+    return lambda order: batches(x[order], y[order], batch_size, backend)
 
 
 @dataclass

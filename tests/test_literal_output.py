@@ -109,7 +109,8 @@ def test_progress_descriptions_and_notes_are_literal(monkeypatch):
 
 
 def test_no_command_prints_around_the_helpers():
-    """Commands print only through cli/ui.py, so none can forget to show strings literally."""
+    """Commands print only through cli/ui.py, so none can forget to show strings literally. (listing.py writes
+    `fmtwist --help`'s page, its own fixed text, without importing Rich.)"""
     forbidden = re.compile(
         r"(?<![.\w])print\(|sys\.std(out|err)|typer\.echo|click\.echo|\bTable\(|\bProgress\(|from_markup|"
         r"\bConsole\(|\.file\.write|markup=True"
@@ -118,7 +119,7 @@ def test_no_command_prints_around_the_helpers():
     offenders = [
         f"{path.name}:{n}: {line.strip()}"
         for path in sorted(folder.glob("*.py"))
-        if path.name not in ("ui.py", "app.py")
+        if path.name not in ("ui.py", "app.py", "listing.py")
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if forbidden.search(line)
     ]

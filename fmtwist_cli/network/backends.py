@@ -263,7 +263,7 @@ def batches(x: np.ndarray, y: np.ndarray | None, batch_size: int, backend: Backe
     tf.data's autotuning is off (a fixed prefetch of :data:`PREFETCH` batches): with it on, a ``fit`` over the
     whole training set (150 MB of float32 images) often went on 25-34 s after its last step and
     ``on_train_end``, a training step's kernels still running, on 2 cores; with it off, none did
-    (bench: docs/commands.md, "Where an epoch's time went").
+    (docs/commands.md, "Where an epoch's time went").
     """
     if Backend(backend) is not Backend.tensorflow:
         return _Arrays(x, y, batch_size, shuffle)

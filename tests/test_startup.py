@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from fmtwist_cli.cli.listing import COMMANDS
+from fmtwist_cli.cli.commands import COMMANDS
 
 HEAVY = ("tensorflow", "keras", "tf2onnx", "onnxruntime", "sklearn", "matplotlib", "umap", "numba")
 

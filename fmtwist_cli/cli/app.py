@@ -1,6 +1,6 @@
 """The ``fmtwist`` command: one Typer app, one thin module per subcommand.
 
-The root group lists the commands from :data:`~fmtwist_cli.cli.listing.COMMANDS` and imports a command's
+The root group lists the commands from :data:`~fmtwist_cli.cli.commands.COMMANDS` and imports a command's
 module (``fmtwist_cli.cli.<name>``) only when that command runs, or its own
 ``--help`` or completion is asked: ``fmtwist --help`` and a shell's Tab load no
 NumPy and no step. (The console script, :func:`fmtwist_cli.cli.listing.main`, draws
@@ -22,7 +22,7 @@ import types
 import typer
 
 from fmtwist_cli import __version__
-from fmtwist_cli.cli.listing import COMMANDS, HELP, SUB_APPS, VERSION_HELP
+from fmtwist_cli.cli.commands import COMMANDS, HELP, SUB_APPS, VERSION_HELP
 from fmtwist_cli.errors import FmtwistError, ParameterError
 
 

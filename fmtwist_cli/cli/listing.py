@@ -1,11 +1,11 @@
-"""What `fmtwist --help` lists, and that help drawn without importing Typer or Rich.
+"""`fmtwist --help` drawn without importing Typer or Rich, by the console script, :func:`main`.
 
-``import typer`` and drawing its help with Rich take about 0.15 s, three times a bare interpreter's start-up, for a
-page whose every line is known here: the root's options and :data:`COMMANDS`. So :func:`main`, the console script,
-draws that page itself, in Typer's layout, when it can be sure of drawing the same characters: exactly ``fmtwist
---help``, a UTF-8 standard output at least :data:`NARROWEST` columns wide, on a system other than Windows, and
-none of the settings that change how Rich draws (:data:`RICH_SETTINGS`). Everything else goes to Typer
-(:func:`fmtwist_cli.cli.app.main`). ``tests/test_startup_help.py`` holds the two pages equal, character for
+``import typer`` and drawing its help with Rich take about 0.15 s, three times a bare interpreter's start-up, for
+a page whose every line is known beforehand (:mod:`fmtwist_cli.cli.commands`). So :func:`main` draws that page
+itself, in Typer's layout, when it can be sure of drawing the same characters: exactly ``fmtwist --help``, a
+UTF-8 standard output at least :data:`NARROWEST` columns wide, on a system other than Windows, and none of the
+settings that change how Rich draws (:data:`RICH_SETTINGS`). Everything else goes to Typer
+(:func:`fmtwist_cli.cli.app.main`). ``tests/test_startup.py`` holds the two pages equal, character for
 character, at many widths.
 """
 
@@ -15,39 +15,8 @@ import os
 import sys
 import textwrap
 
-# In pipeline order, so --help reads as the workflow. Each help is the first paragraph of the command's docstring
-# (what Typer would list), copied so listing imports nothing; tests/test_docs.py checks they stay equal.
-COMMANDS = {
-    "prepare": "Build the twisted dataset: artifacts/data.npz and the answer key artifacts/twist.json.",
-    "train": "Train a network: artifacts/model-ARCH.keras and artifacts/history-ARCH.json.",
-    "export": "Export a trained model to ONNX: artifacts/model-ARCH.onnx.",
-    "embed": "Classify and embed a split with onnxruntime: artifacts/embeddings.npz.",
-    "cluster": (
-        "Cluster the encoding; score the clusters against the mystery labels "
-        "(and, with --answer-key, the original categories)."
-    ),
-    "reduce": "Project the encoding to 2-D (PCA, t-SNE or UMAP) for plotting and clustering.",
-    "inspect": "Show a cluster's or a class's images right in the terminal.",
-    "plot": "Draw a figure: learning curves, a map, the k-distance curve, a confusion matrix or image samples.",
-    "report": "Write the report: what is each mystery class made of? artifacts/report/index.html and report.md.",
-    "explore": "Write artifacts/explore.html: every image on the map, to explore and to solve the puzzle by hand.",
-    "grade": "Grade a guess against the answer key: how many of the 10 categories are placed in their true class.",
-    "info": "Show what an artifact is: its kind, how it was made, what from, and its arrays.",
-}
-SUB_APPS = ("plot",)  # modules whose `app` is a Typer sub-app (one command per kind); the others' command is `<name>`
-HELP = (
-    "Solve the twisted Fashion-MNIST puzzle: "
-    "prepare -> train -> export -> embed -> cluster -> reduce -> inspect/plot/report."
-)
-VERSION_HELP = "Show the version and exit."
-# The root's options as Typer lists them: --version (app.py) and the three Typer adds, with Typer's own help texts.
-OPTIONS = (
-    ("--version", VERSION_HELP),
-    ("--install-completion", "Install completion for the current shell."),
-    ("--show-completion", "Show completion for the current shell, to copy it or customize the installation."),
-    ("--help", "Show this message and exit."),
-)
-USAGE = "fmtwist [OPTIONS] COMMAND [ARGS]..."
+from fmtwist_cli.cli.commands import COMMANDS, HELP, OPTIONS, USAGE
+
 NARROWEST = 60  # below it Rich shares the width out among the columns in ways not copied here
 # Environment variables by which Typer or Rich change width, colour or layout: with any of them set, Typer draws.
 RICH_SETTINGS = (

@@ -6,7 +6,7 @@ the median turn). A ratio above 1 is faster than `fast` as shipped. Speed only: 
 takes real training (docs/commands.md, "Recipe v2: the levers measured").
 
     python bench/bench_levers.py                        # every variant, 5 turns over 5,120 images
-    python bench/bench_levers.py --variants conv1-16 --turns 9
+    python bench/bench_levers.py --variants fast-v1 --turns 9
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ def register_variants() -> dict[str, str]:
         norm, relu, pool = layers.BatchNormalization(), layers.ReLU(), layers.MaxPooling2D(2)
         return [conv, pool, norm, relu] if pool_first else [conv, norm, relu, pool]
 
-    def variant(stem: list, n_classes: int, pool_first: bool = False):
+    def variant(stem: list, n_classes: int, pool_first: bool = True):
         tail = [*block(64, pool_first), layers.Dropout(0.2), *block(128, pool_first), layers.Flatten()]
         head = [layers.Dropout(0.5), layers.Dense(n_classes, activation="softmax")]
         return keras.Sequential([keras.Input(models.INPUT_SHAPE), *stem, *tail, *head])
 
-    def stem(filters: int = 32) -> list:
+    def stem(filters: int = 16) -> list:
         return [layers.Conv2D(filters, 3, padding="same", activation="relu"), layers.MaxPooling2D(2)]
 
     table = {
@@ -44,15 +44,19 @@ def register_variants() -> dict[str, str]:
             "fast's layers rebuilt here, unchanged (the same speed as fast, or the turns are skewed)",
             lambda n: variant(stem(), n),
         ),
-        "conv1-16": ("16 filters in the 28x28 convolution, not 32", lambda n: variant(stem(16), n)),
-        "pool-first": ("blocks 2-3 pool before batch norm and ReLU", lambda n: variant(stem(), n, pool_first=True)),
+        "fast-v1": (
+            "fast before recipe v2: 32 filters at 28x28, blocks 2-3 pooling after batch norm and ReLU",
+            lambda n: variant(stem(32), n, pool_first=False),
+        ),
+        "conv1-32": ("32 filters in the 28x28 convolution, not 16", lambda n: variant(stem(32), n)),
+        "pool-last": ("blocks 2-3 pool after batch norm and ReLU", lambda n: variant(stem(), n, pool_first=False)),
         "relu-after-pool": (
             "the first ReLU after its pooling (no longer fused into the convolution)",
-            lambda n: variant([layers.Conv2D(32, 3, padding="same"), layers.MaxPooling2D(2), layers.ReLU()], n),
+            lambda n: variant([layers.Conv2D(16, 3, padding="same"), layers.MaxPooling2D(2), layers.ReLU()], n),
         ),
         "strided-stem": (
             "a 4x4 stride-2 convolution instead of 3x3 + pooling",
-            lambda n: variant([layers.Conv2D(32, 4, strides=2, padding="same", activation="relu")], n),
+            lambda n: variant([layers.Conv2D(16, 4, strides=2, padding="same", activation="relu")], n),
         ),
     }
     for name, (change, builder) in table.items():

@@ -3,7 +3,8 @@
 Part 1, in one run on the same data: each architecture trained with its own
 recipe (``models.recipe``) through ``fmtwist_cli.network.training.train``, the call
 ``fmtwist train`` makes: seconds per epoch, total time, test accuracy, and the
-time at which validation accuracy first reached 0.93 (at an epoch's end). The
+time at which validation accuracy first reached 0.93 (at an epoch's end); with ``--seeds 0,1,2`` each one
+trains once per seed and the table gives the mean test accuracy (issue 20's targets are judged on it). The
 last column puts each full schedule against the custom network's: with
 ``--epochs-of custom=3`` custom trains 3 epochs and its 15-epoch time is
 extrapolated from its seconds per epoch (the table says so). The
@@ -25,6 +26,7 @@ TensorFlow's op determinism makes Keras' parallel slicing sequential.)
 
     python bench/bench_train.py                                      # everything (custom's 15 epochs: long)
     python bench/bench_train.py --archs fast,custom --epochs-of custom=3
+    python bench/bench_train.py --archs custom,fast --epochs-of custom=2 --seeds 0,1,2 --overhead-arch none  # targets
     python bench/bench_train.py --archs fast,default --epochs 2 --overhead-epochs 1   # a quick look
     python bench/bench_train.py --archs none --overhead-arch default                 # part 2 only
     python bench/bench_train.py --no-train --turns 4 --overhead-arch none             # speed only, taking turns
@@ -81,39 +83,68 @@ def first_reached(epochs: list[dict[str, Any]], threshold: float = THRESHOLD) ->
 
 
 def bench_arch(
-    data: trainingdata.TrainingData, arch: str, epochs: int | None, seed: int, limit: int | None
+    data: trainingdata.TrainingData, arch: str, epochs: int | None, seeds: list[int], limit: int | None
 ) -> dict[str, Any]:
-    config = TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit)
+    """Train ``arch`` once per seed (one seed only when it trains fewer epochs than its recipe: then only its
+    time counts, extrapolated); accuracies per seed and their mean, times and work averaged over the seeds."""
+    full = models.recipe(arch).epochs
+    runs = []
+    for seed in seeds:
+        runs.append(_train_once(data, TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit)))
+        if runs[0]["epochs"] != full:
+            break
+    per_epoch = statistics.mean(s for run in runs for s in run["seconds"])
+    train_seconds = statistics.mean(run["train_seconds"] for run in runs)
+    accuracies = [run["test_accuracy"] for run in runs]
+    first = runs[0]
+    return {
+        "arch": arch,
+        "params": first["params"],
+        "epochs": first["epochs"],
+        "recipe_epochs": full,
+        "batch_size": first["batch_size"],
+        "schedule": first["schedule"],
+        "seeds": seeds[: len(runs)],
+        "seconds_per_epoch": round(per_epoch, 1),
+        "train_seconds": round(train_seconds, 1),
+        "full_schedule_seconds": round(train_seconds if first["epochs"] == full else per_epoch * full, 1),
+        "extrapolated": first["epochs"] != full,
+        "test_accuracy": round(statistics.mean(accuracies), 4),
+        "test_accuracies": accuracies,
+        "val_accuracy": [run["val_accuracy"] for run in runs],
+        "seconds_to_0.93": first["seconds_to_0.93"],
+        "forward_mmac_per_image": first["forward_mmac_per_image"],
+        "train_mflop_per_image": first["train_mflop_per_image"],
+        "gflops": round(sum(run["work"] for run in runs) / sum(sum(run["seconds"]) for run in runs) / 1e9, 1),
+        "load": [first["load"][0], runs[-1]["load"][1]],
+    }
+
+
+def _train_once(data: trainingdata.TrainingData, config: TrainConfig) -> dict[str, Any]:
     load_before = load()
     trained = training.train(data, config)
     hist = trained.history
-    n_train = min(len(data.x_train), limit or len(data.x_train))
-    n_fit = int(n_train * (1 - config.validation_split))
+    n_fit, n_val = hist["params"]["train_images"], hist["params"]["validation_images"]
     macs = forward_macs(trained.model)
     # each epoch: a training step per fitted image, a forward pass per validation image
-    work = len(hist["epochs"]) * (n_fit * training_flops(trained.model) + (n_train - n_fit) * 2 * macs)
-    seconds = [row["seconds"] for row in hist["epochs"]]
-    per_epoch = statistics.mean(seconds)
-    full = models.recipe(arch).epochs
-    return {
-        "arch": arch,
+    work = len(hist["epochs"]) * (n_fit * training_flops(trained.model) + n_val * 2 * macs)
+    run = {
         "params": hist["n_params"],
-        "epochs": len(seconds),
-        "recipe_epochs": full,
+        "epochs": len(hist["epochs"]),
         "batch_size": config.batch_size,
         "schedule": config.schedule,
-        "seconds_per_epoch": round(per_epoch, 1),
+        "seconds": [row["seconds"] for row in hist["epochs"]],
         "train_seconds": hist["train_seconds"],
-        "full_schedule_seconds": round(hist["train_seconds"] if len(seconds) == full else per_epoch * full, 1),
-        "extrapolated": len(seconds) != full,
         "test_accuracy": round(hist["test"]["accuracy"], 4),
         "val_accuracy": [round(row.get("val_accuracy", float("nan")), 4) for row in hist["epochs"]],
         "seconds_to_0.93": first_reached(hist["epochs"]),
         "forward_mmac_per_image": round(macs / 1e6, 2),
         "train_mflop_per_image": round(training_flops(trained.model) / 1e6, 1),
-        "gflops": round(work / sum(seconds) / 1e9, 1),
+        "work": work,
         "load": [load_before, load()],
     }
+    print(json.dumps({"arch": config.arch, "seed": config.seed} | run), file=sys.stderr, flush=True)
+    return run
 
 
 def bench_speed(
@@ -209,6 +240,9 @@ def table(rows: list[dict[str, Any]], custom_full: float | None, peak: float) ->
     ]
     for r in rows:
         reached = f"{r['seconds_to_0.93']:.0f} s" if r["seconds_to_0.93"] is not None else "never"
+        accuracy = f"{r['test_accuracy']:.4f}"
+        if len(r["test_accuracies"]) > 1:
+            accuracy += f" (mean of {', '.join(f'{a:.4f}' for a in r['test_accuracies'])})"
         full = f"{r['full_schedule_seconds']:.0f} s" + (
             f" (extrapolated from {r['epochs']})" if r["extrapolated"] else ""
         )
@@ -216,10 +250,35 @@ def table(rows: list[dict[str, Any]], custom_full: float | None, peak: float) ->
         lines.append(
             f"| `{r['arch']}` | {r['params']:,} | {r['epochs']} ({r['batch_size']}, {r['schedule']}) "
             f"| {r['seconds_per_epoch']:.1f} | "
-            f"{r['train_seconds']:.0f} | {r['test_accuracy']:.4f} | {reached} | {share} "
+            f"{r['train_seconds']:.0f} | {accuracy} | {reached} | {share} "
             f"| {r['train_mflop_per_image']:.1f} | {r['gflops']:.1f}, {r['gflops'] / peak:.0%} |"
         )
     return "\n".join(lines)
+
+
+# Issue 20's targets against custom's 15-epoch time: (name, least mean test accuracy, most share of custom's time)
+TARGETS = (("must", 0.940, 1 / 5), ("aim", 0.945, 1 / 6))
+PEAK_SHARE = 0.45  # and at least this share of the measured fp32 matmul peak
+
+
+def verdicts(rows: list[dict[str, Any]], custom_full: float, peak: float) -> list[str]:
+    """One line per architecture (other than custom) and target: met or not, with the figures it rests on."""
+    lines = []
+    for r in rows:
+        if r["arch"] == "custom" or r["extrapolated"]:
+            continue
+        share, seeds = r["full_schedule_seconds"] / custom_full, len(r["test_accuracies"])
+        for name, accuracy, most in TARGETS:
+            met = r["test_accuracy"] >= accuracy and share <= most
+            lines.append(
+                f"{r['arch']} {name} (mean test accuracy >= {accuracy} in <= 1/{round(1 / most)} of custom's time): "
+                f"{'met' if met else 'not met'}: {r['test_accuracy']:.4f} over {seeds} seed(s) in {share:.3f}x"
+            )
+        lines.append(
+            f"{r['arch']} efficiency (>= {PEAK_SHARE:.0%} of peak): "
+            f"{'met' if r['gflops'] >= PEAK_SHARE * peak else 'not met'}: {r['gflops'] / peak:.0%}"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,7 +294,10 @@ def main(argv: list[str] | None = None) -> int:
         "--epochs-of", action="append", default=[], metavar="ARCH=N", help="epochs for one architecture (repeatable)"
     )
     parser.add_argument("--limit", type=int, default=None, help="first LIMIT images of each split only")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the speed turns and part 2")
+    parser.add_argument(
+        "--seeds", default=None, help="comma-separated seeds part 1 trains each architecture with (default: --seed)"
+    )
     parser.add_argument(
         "--train", action=argparse.BooleanOptionalAction, default=True, help="part 1 (--no-train skips it)"
     )
@@ -250,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     archs = [] if args.archs == "none" else args.archs.split(",")
     epochs_of = {k: int(v) for k, v in (item.split("=", 1) for item in args.epochs_of)}
+    seeds = [int(seed) for seed in args.seeds.split(",")] if args.seeds else [args.seed]
 
     data = trainingdata.load_training_data(data_file(args.artifacts))
     runtime = backends.activate(None, "auto")
@@ -259,8 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fp32 matmul peak: {peak:.1f} GFLOP/s", file=sys.stderr)
     rows = []
     for arch in archs if args.train else []:
-        rows.append(bench_arch(data, arch, epochs_of.get(arch, args.epochs), args.seed, args.limit))
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+        rows.append(bench_arch(data, arch, epochs_of.get(arch, args.epochs), seeds, args.limit))
     custom_full = next((r["full_schedule_seconds"] for r in rows if r["arch"] == "custom"), None)
     result: dict[str, Any] = {
         "machine": machine(),
@@ -270,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     if rows:
         print(table(rows, custom_full, peak))
+    if custom_full:
+        result["targets"] = verdicts(rows, custom_full, peak)
+        print("\n" + "\n".join(result["targets"]))
     if args.turns and archs:
         speed = bench_speed(data, archs, args.turn_images, args.turns, args.seed)
         result["speed"] = speed

@@ -6,9 +6,15 @@ import os
 import platform
 from pathlib import Path
 
+from fmtwist_cli.network.precision import BFLOAT16_FLAGS, cpu_flags
+
+# The vector extensions that decide how fast training runs here (bfloat16 ones: what --precision auto reads)
+SIMD_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", *BFLOAT16_FLAGS)
+
 
 def machine() -> str:
-    """The CPU's model name (from /proc/cpuinfo where there is one) and the number of cores."""
+    """The CPU's model name (from /proc/cpuinfo where there is one), the number of cores and which of
+    :data:`SIMD_FLAGS` it has."""
     cpu = platform.processor() or platform.machine()
     try:
         names = [
@@ -19,7 +25,9 @@ def machine() -> str:
         cpu = names[0] if names else cpu
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores"
+    flags = cpu_flags()
+    has = [flag for flag in SIMD_FLAGS if flag in flags]
+    return f"{cpu}, {os.cpu_count()} cores" + (f" ({' '.join(has)})" if has else "")
 
 
 def load(digits: int = 1) -> float:

@@ -1,9 +1,10 @@
 """Training-step time of `fast` with one design lever changed at a time (issue 20's recipe v2), taking turns.
 
-Each variant is `fast` (network/models.py) with one change, registered as an architecture of its own; they take
-turns over the same training images with bench_train.py's ``bench_speed`` (one pass each per turn, batch 128,
-the median turn). A ratio above 1 is faster than `fast` as shipped. Speed only: what a lever does to accuracy
-takes real training (docs/commands.md, "Recipe v2: the levers measured").
+Each variant is `fast` (network/models.py's builder, given another stem or pooling order) with one change,
+registered as an architecture of its own; they take turns over the same training images with bench_train.py's
+``bench_speed`` (one pass each per turn, batch 128, the median turn). A ratio above 1 is faster than `fast` as
+shipped. Speed only: what a lever does to accuracy takes real training (docs/commands.md, "Recipe v2: the levers
+measured").
 
     python bench/bench_levers.py                        # every variant, 5 turns over 5,120 images
     python bench/bench_levers.py --variants fast-v1 --turns 9
@@ -23,40 +24,29 @@ from fmtwist_cli.network import models, trainingdata
 
 def register_variants() -> dict[str, str]:
     """Register each variant of `fast` in the architecture registry; return name -> what changes."""
-    keras = models.import_keras()
-    layers = keras.layers
+    layers = models.import_keras().layers
 
-    def block(filters: int, pool_first: bool) -> list:
-        conv = layers.Conv2D(filters, 3, padding="same", use_bias=False)
-        norm, relu, pool = layers.BatchNormalization(), layers.ReLU(), layers.MaxPooling2D(2)
-        return [conv, pool, norm, relu] if pool_first else [conv, norm, relu, pool]
-
-    def variant(stem: list, n_classes: int, pool_first: bool = True):
-        tail = [*block(64, pool_first), layers.Dropout(0.2), *block(128, pool_first), layers.Flatten()]
-        head = [layers.Dropout(0.5), layers.Dense(n_classes, activation="softmax")]
-        return keras.Sequential([keras.Input(models.INPUT_SHAPE), *stem, *tail, *head])
-
-    def stem(filters: int = 16) -> list:
+    def stem(filters: int) -> list:
         return [layers.Conv2D(filters, 3, padding="same", activation="relu"), layers.MaxPooling2D(2)]
 
     table = {
         "fast-copy": (
-            "fast's layers rebuilt here, unchanged (the same speed as fast, or the turns are skewed)",
-            lambda n: variant(stem(), n),
+            "fast built a second time, unchanged (the same speed as fast, or the turns are skewed)",
+            lambda n: models.fast(n),
         ),
         "fast-v1": (
             "fast before recipe v2: 32 filters at 28x28, blocks 2-3 pooling after batch norm and ReLU",
-            lambda n: variant(stem(32), n, pool_first=False),
+            lambda n: models.fast(n, stem(32), pool_first=False),
         ),
-        "conv1-32": ("32 filters in the 28x28 convolution, not 16", lambda n: variant(stem(32), n)),
-        "pool-last": ("blocks 2-3 pool after batch norm and ReLU", lambda n: variant(stem(), n, pool_first=False)),
+        "conv1-32": ("32 filters in the 28x28 convolution, not 16", lambda n: models.fast(n, stem(32))),
+        "pool-last": ("blocks 2-3 pool after batch norm and ReLU", lambda n: models.fast(n, pool_first=False)),
         "relu-after-pool": (
             "the first ReLU after its pooling (no longer fused into the convolution)",
-            lambda n: variant([layers.Conv2D(16, 3, padding="same"), layers.MaxPooling2D(2), layers.ReLU()], n),
+            lambda n: models.fast(n, [layers.Conv2D(16, 3, padding="same"), layers.MaxPooling2D(2), layers.ReLU()]),
         ),
         "strided-stem": (
             "a 4x4 stride-2 convolution instead of 3x3 + pooling",
-            lambda n: variant([layers.Conv2D(16, 4, strides=2, padding="same", activation="relu")], n),
+            lambda n: models.fast(n, [layers.Conv2D(16, 4, strides=2, padding="same", activation="relu")]),
         ),
     }
     for name, (change, builder) in table.items():

@@ -89,11 +89,9 @@ def bench_arch(
     """Train ``arch`` once per seed (one seed only when it trains fewer epochs than its recipe: then only its
     time counts, extrapolated); accuracies per seed and their mean, times and work averaged over the seeds."""
     full = models.recipe(arch).epochs
-    runs = []
-    for seed in seeds:
-        runs.append(_train_once(data, TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit)))
-        if runs[0]["epochs"] != full:
-            break
+    extrapolated = epochs is not None and epochs != full
+    seeds = seeds[:1] if extrapolated else seeds
+    runs = [_train_once(data, TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit)) for seed in seeds]
     per_epoch = statistics.mean(s for run in runs for s in run["seconds"])
     train_seconds = statistics.mean(run["train_seconds"] for run in runs)
     accuracies = [run["test_accuracy"] for run in runs]
@@ -105,11 +103,11 @@ def bench_arch(
         "recipe_epochs": full,
         "batch_size": first["batch_size"],
         "schedule": first["schedule"],
-        "seeds": seeds[: len(runs)],
+        "seeds": seeds,
         "seconds_per_epoch": round(per_epoch, 1),
         "train_seconds": round(train_seconds, 1),
-        "full_schedule_seconds": round(train_seconds if first["epochs"] == full else per_epoch * full, 1),
-        "extrapolated": first["epochs"] != full,
+        "full_schedule_seconds": round(per_epoch * full if extrapolated else train_seconds, 1),
+        "extrapolated": extrapolated,
         "test_accuracy": round(statistics.mean(accuracies), 4),
         "test_accuracies": accuracies,
         "val_accuracy": [run["val_accuracy"] for run in runs],

@@ -17,14 +17,8 @@ API = (ROOT / "docs" / "python-api.md").read_text()
 COMMANDS = list(app.COMMANDS)
 LOADED = {name: app.load(name) for name in COMMANDS}  # each command as it runs, its module imported
 SUBCOMMANDS = [f"{name} {sub}" for name in app.SUB_APPS for sub in LOADED[name].commands]
-NOT_COMMANDS = {
-    "__init__",
-    "app",
-    "commands",
-    "listing",
-    "options",
-    "ui",
-}  # the modules of fmtwist_cli/cli that hold no command
+# the modules of fmtwist_cli/cli that hold no command
+NOT_COMMANDS = {"__init__", "app", "commands", "listing", "options", "ui"}
 
 
 def test_all_pipeline_commands_registered():

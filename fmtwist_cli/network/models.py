@@ -171,31 +171,37 @@ FAST_RECIPE = Recipe(epochs=14, batch_size=128, optimizer="adam", learning_rate=
     "a quick network: one cheap 3x3 convolution at 28x28, pooled at once to 14x14, two more with batch norm, dropout",
     FAST_RECIPE,
 )
-def fast(n_classes: int) -> Any:
+def fast(n_classes: int, stem: list[Any] | None = None, pool_first: bool = True) -> Any:
+    """``stem`` (the layers at 28x28, down to 14x14) and ``pool_first`` (blocks 2-3 pooling before their batch norm
+    and ReLU) are what bench/bench_levers.py varies; the registered network is the default of both."""
     keras = import_keras()
     Input, Sequential, layers = keras.Input, keras.Sequential, keras.layers
 
-    def conv(filters: int, n: int) -> list[Any]:
+    def block(filters: int, n: int) -> list[Any]:
         # Pooled before its batch norm and ReLU, which then run on a quarter of the values; no bias, as the batch
         # norm has its own. (Pooling first: 1.11x faster per image, bench/bench_levers.py.)
-        return [
+        conv, pool = (
             layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{n}"),
             layers.MaxPooling2D(2, name=f"pool{n}"),
-            layers.BatchNormalization(name=f"norm{n}"),
-            layers.ReLU(name=f"relu{n}"),
-        ]
+        )
+        norm, relu = layers.BatchNormalization(name=f"norm{n}"), layers.ReLU(name=f"relu{n}")
+        return [conv, pool, norm, relu] if pool_first else [conv, norm, relu, pool]
 
+    if stem is None:
+        # The only work at 28x28, kept to one convolution of 16 filters with its bias and ReLU (TensorFlow fuses
+        # them): 32 filters cost 1.2x the time per image for no accuracy measured, a batch norm here cost more
+        # time than it gave accuracy, and a strided 5x5 convolution instead lost accuracy.
+        stem = [
+            layers.Conv2D(16, 3, padding="same", activation="relu", name="conv1"),
+            layers.MaxPooling2D(2, name="pool1"),
+        ]
     return Sequential(
         [
             Input(INPUT_SHAPE, name="image"),
-            # The only work at 28x28, kept to one convolution of 16 filters with its bias and ReLU (TensorFlow fuses
-            # them): 32 filters cost 1.2x the time per image for no accuracy measured, a batch norm here cost more
-            # time than it gave accuracy, and a strided 5x5 convolution instead lost accuracy.
-            layers.Conv2D(16, 3, padding="same", activation="relu", name="conv1"),
-            layers.MaxPooling2D(2, name="pool1"),
-            *conv(64, 2),
+            *stem,
+            *block(64, 2),
             layers.Dropout(0.2, name="dropout1"),
-            *conv(128, 3),
+            *block(128, 3),
             layers.Flatten(name="flatten"),
             layers.Dropout(0.5, name="dropout2"),
             layers.Dense(n_classes, activation="softmax", name="probs"),

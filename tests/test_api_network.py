@@ -60,6 +60,7 @@ def test_prepare_from_csv_notes_the_twist_it_ignores(tmp_path, idx_dir):
         ({"validation_split": 1.0}, "validation_split must be in [0, 1) (got 1.0)"),
         ({"limit": 1}, "limit must be at least 2 (got 1)"),
         ({"learning_rate": 0}, "learning_rate must be above 0 (got 0)"),
+        ({"weight_decay": -1}, "weight_decay must be at least 0 (got -1)"),
         ({"steps_per_execution": 0}, "steps_per_execution must be at least 1 (got 0)"),
         ({"epochs": 2.5}, "epochs must be a whole number (got 2.5)"),
         ({"arch": "vgg"}, "arch must be one of default, custom, fast; got 'vgg'"),

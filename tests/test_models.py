@@ -76,6 +76,7 @@ def test_recipes():
         3e-3,
         models.Schedule.cosine,
     )
+    assert fast.weight_decay is None and models.recipe("custom").weight_decay is None  # Adam's own: no decay
     assert models.recipe("not registered") == models.NOTEBOOK
 
 

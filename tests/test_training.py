@@ -131,6 +131,22 @@ def test_recipe_defaults_and_overrides():
     assert (mine.epochs, mine.batch_size, mine.learning_rate, mine.schedule) == (3, 64, 1e-3, "constant")
     # the recipe's learning rate belongs to its optimizer: another optimizer keeps its own
     assert TrainConfig(arch="fast", optimizer="sgd").learning_rate is None
+    assert (fast.weight_decay, TrainConfig(arch="fast", weight_decay=0.05).weight_decay) == (None, 0.05)
+
+
+def test_weight_decay_shrinks_the_weights_each_step():
+    decayed, plain = models.build("default", 5), models.build("default", 5)
+    plain.set_weights(decayed.get_weights())
+    fitting.compile_model(decayed, TrainConfig(arch="default", learning_rate=0.01, weight_decay=10.0))
+    fitting.compile_model(plain, TrainConfig(arch="default", learning_rate=0.01))
+    assert plain.optimizer.weight_decay is None  # the notebook's Adam: no decay
+    before = decayed.get_layer("conv1").get_weights()[0]
+    # blank images: no gradient reaches the first kernel, so one step changes it by the decay alone
+    images, targets = np.zeros((4, 28, 28, 1), np.float32), np.eye(5, dtype=np.float32)[[0, 1, 2, 3]]
+    for model in (decayed, plain):
+        model.train_on_batch(images, targets)
+    assert decayed.get_layer("conv1").get_weights()[0] == pytest.approx(before * (1 - 0.01 * 10.0), rel=1e-5)
+    assert np.array_equal(plain.get_layer("conv1").get_weights()[0], before)
 
 
 def test_cosine_schedule_warms_up_then_decays_to_zero():
@@ -241,6 +257,7 @@ def test_answer_key_of_other_data_is_refused(tmp_path):
         (["--epochs", "0"], "--epochs must be at least 1 (got 0)"),
         (["--batch-size", "0"], "--batch-size must be at least 1 (got 0)"),
         (["--learning-rate", "0"], "--learning-rate must be above 0 (got 0.0)"),
+        (["--weight-decay", "-0.1"], "--weight-decay must be at least 0 (got -0.1)"),
         (["--steps-per-execution", "0"], "--steps-per-execution must be at least 1 (got 0)"),
         (["--validation-split", "1"], "--validation-split must be in [0, 1) (got 1.0)"),
     ],

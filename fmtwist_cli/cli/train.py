@@ -28,6 +28,13 @@ LearningRateOpt = Annotated[
     float | None,
     typer.Option(help="Peak learning rate. Default: the architecture's (fast: 0.003), else the optimizer's own."),
 ]
+WeightDecayOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Decoupled weight decay: each step shrinks every weight by this x the learning rate. "
+        "Default: the architecture's, else the optimizer's own (Adam: none)."
+    ),
+]
 ScheduleOpt = Annotated[
     models.Schedule | None,
     typer.Option(help="Learning-rate schedule. Default: the architecture's (fast: cosine, else constant)."),
@@ -77,6 +84,7 @@ def train(
     validation_split: ValidationSplitOpt = 0.2,
     optimizer: OptimizerOpt = None,
     learning_rate: LearningRateOpt = None,
+    weight_decay: WeightDecayOpt = None,
     schedule: ScheduleOpt = None,
     steps_per_execution: StepsPerExecutionOpt = None,
     loss: Annotated[str, typer.Option(help="Keras loss name.")] = "categorical_crossentropy",

@@ -52,6 +52,7 @@ LIMITS = {
     "validation_split": Bound(0, high=1, whole=False),
     "limit": Bound(2),  # a split of one image leaves nothing to hold out
     "learning_rate": Bound(0, above=True, whole=False),
+    "weight_decay": Bound(0, whole=False),
     "steps_per_execution": Bound(1),
 }
 CHOICES: dict[str, type[Enum]] = {
@@ -71,7 +72,7 @@ class TrainConfig:
 
     Epochs, batch size, optimizer, learning rate, its schedule and the steps
     per execution left as None come from the architecture's recipe
-    (``models.recipe``); the recipe's learning rate goes with its optimizer.
+    (``models.recipe``); the recipe's learning rate and weight decay go with its optimizer.
     """
 
     arch: str = models.DEFAULT_ARCH
@@ -87,13 +88,17 @@ class TrainConfig:
     device: str = "auto"  # auto, cpu or gpu (backends.Device)
     precision: str = "auto"  # auto, float32 or bfloat16 (network.precision: auto follows the CPU's flags)
     learning_rate: float | None = None
+    weight_decay: float | None = None
     schedule: str | None = None  # models.Schedule
     steps_per_execution: int | None = None
 
     def __post_init__(self) -> None:
         recipe = models.recipe(self.arch)
-        if self.learning_rate is None and self.optimizer in (None, recipe.optimizer):
-            self.learning_rate = recipe.learning_rate
+        if self.optimizer in (None, recipe.optimizer):  # the recipe's learning rate and decay go with its optimizer
+            if self.learning_rate is None:
+                self.learning_rate = recipe.learning_rate
+            if self.weight_decay is None:
+                self.weight_decay = recipe.weight_decay
         own = {
             "optimizer": recipe.optimizer,
             "batch_size": recipe.batch_size,

@@ -107,6 +107,8 @@ def compile_model(model: Any, config: TrainConfig, steps_per_epoch: int = 1) -> 
         settings["learning_rate"] = learning_rate(
             config, steps_per_epoch, float(optimizer.get_config()["learning_rate"])
         )
+    if config.weight_decay is not None:
+        settings["weight_decay"] = config.weight_decay
     optimizer = type(optimizer).from_config(settings)
     try:
         keras.losses.get(config.loss)

@@ -38,6 +38,7 @@ def train(
     validation_split: float = 0.2,
     optimizer: str | None = None,
     learning_rate: float | None = None,
+    weight_decay: float | None = None,
     schedule: models.Schedule | str | None = None,
     steps_per_execution: int | None = None,
     loss: str = "categorical_crossentropy",
@@ -57,8 +58,8 @@ def train(
     """Train a network: FOLDER/model-ARCH.keras and FOLDER/history-ARCH.json.
 
     ``arch``: default, custom (the notebook's own) or fast; its recipe gives the epochs, batch size,
-    optimizer, learning rate and schedule left None. ``labels``: "mystery" (data.npz), or "original" for the
-    reference classifier (model-ARCH-original.keras). ``limit``: only the first LIMIT images of each split.
+    optimizer, learning rate, weight decay and schedule left None. ``labels``: "mystery" (data.npz), or "original"
+    for the reference classifier (model-ARCH-original.keras). ``limit``: only the first LIMIT images of each split.
     ``summary``: also return the layer table (``summary["layers"]``). ``backend``: tensorflow, jax or torch
     (default $KERAS_BACKEND, else tensorflow); ``device``: auto, cpu or gpu. ``precision``: float32, bfloat16
     (Keras' mixed bfloat16), or auto: bfloat16 on a CPU with AMX or AVX512-BF16, float32 elsewhere; the files are
@@ -84,6 +85,7 @@ def train(
         device=_value(device),
         precision=_value(precision),
         learning_rate=learning_rate,
+        weight_decay=weight_decay,
         schedule=_value(schedule),
         steps_per_execution=steps_per_execution,
     )

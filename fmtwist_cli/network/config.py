@@ -94,7 +94,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         recipe = models.recipe(self.arch)
-        if self.optimizer in (None, recipe.optimizer):  # the recipe's learning rate and decay go with its optimizer
+        if self.optimizer in (None, recipe.optimizer):
             if self.learning_rate is None:
                 self.learning_rate = recipe.learning_rate
             if self.weight_decay is None:

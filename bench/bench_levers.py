@@ -15,11 +15,21 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from bench_train import bench_speed, data_file
 from machine import load, machine
 
 from fmtwist_cli.network import models, trainingdata
+
+
+def without_scale(model: Any) -> Any:
+    """The same network, its batch norms without the scale factor (each keeps its shift)."""
+    config = model.get_config()
+    for layer in config["layers"]:
+        if layer["class_name"] == "BatchNormalization":
+            layer["config"]["scale"] = False
+    return type(model).from_config(config)
 
 
 def register_variants() -> dict[str, str]:
@@ -43,6 +53,16 @@ def register_variants() -> dict[str, str]:
         "relu-after-pool": (
             "the first ReLU after its pooling (no longer fused into the convolution)",
             lambda n: models.fast(n, [layers.Conv2D(16, 3, padding="same"), layers.MaxPooling2D(2), layers.ReLU()]),
+        ),
+        "no-conv4": (
+            "no fourth convolution (recipe v2's network, session 8)",
+            lambda n: models.fast(n, conv4=None),
+        ),
+        "conv4-96": ("96 filters in the fourth convolution, not 64", lambda n: models.fast(n, conv4=96)),
+        "conv4-128": ("128 filters in the fourth convolution, not 64", lambda n: models.fast(n, conv4=128)),
+        "norm-no-scale": (
+            "batch norms without their scale (redundant before a ReLU)",
+            lambda n: without_scale(models.fast(n)),
         ),
         "strided-stem": (
             "a 4x4 stride-2 convolution instead of 3x3 + pooling",

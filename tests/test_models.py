@@ -17,8 +17,8 @@ from fmtwist_cli.network import models
         # the dense heads grow with the class count: 6272 + 1 and 64 + 1 per extra class
         ("default", 10, 40_933 + 5 * 6_273),
         ("custom", 10, 259_717 + 5 * 65),
-        ("fast", 5, 89_637),
-        ("fast", 10, 89_637 + 5 * 1_153),
+        ("fast", 5, 160_741),
+        ("fast", 10, 160_741 + 5 * 577),
     ],
 )
 def test_parameter_counts(arch, n_classes, params):
@@ -58,11 +58,12 @@ def test_fast_works_at_28x28_only_in_its_first_convolution():
     shapes = {r["name"]: r["output_shape"] for r in rows}
     assert shapes["pool1"] == ["N", 14, 14, 16]
     assert shapes["conv2"] == ["N", 14, 14, 64] and shapes["conv3"] == ["N", 7, 7, 128]
-    assert shapes["flatten"] == ["N", 1_152]
+    assert shapes["conv4"] == shapes["norm4"] == shapes["relu4"] == ["N", 3, 3, 64]  # block 4 does not pool
+    assert shapes["flatten"] == ["N", 576]
     # blocks 2 and 3 pool first, so their batch norms and ReLUs run on the pooled maps
     assert shapes["norm2"] == shapes["relu2"] == ["N", 7, 7, 64]
     assert shapes["norm3"] == shapes["relu3"] == ["N", 3, 3, 128]
-    assert [r["type"] for r in rows].count("BatchNormalization") == 2
+    assert [r["type"] for r in rows].count("BatchNormalization") == 3
 
 
 def test_recipes():
@@ -147,5 +148,13 @@ def test_fast_reference_classifier_exports_to_a_float32_onnx_within_tolerance(tm
     images = data.x_test[:64]
     want = export.two_headed(modelfiles.load_model(mpath), "flatten").predict(trainingdata.scale(images), verbose=0)
     got = embedding.predict(exported.path, images, batch_size=32)
-    assert got["probs"].shape == (64, 10) and got["embedding"].shape == (64, 1_152)
+    assert got["probs"].shape == (64, 10) and got["embedding"].shape == (64, 576)
     assert np.abs(got["probs"] - want["probs"]).max() <= export.TOLERANCE
+
+
+def test_fast_without_its_fourth_convolution_is_recipe_v2s_network():
+    """bench/bench_levers.py's `no-conv4`: the network sessions 8-9 measured (89,637 parameters for 5 classes)."""
+    rows = {r["name"]: r for r in models.layer_table(models.fast(5, conv4=None))}
+    assert "conv4" not in rows and rows["flatten"]["output_shape"] == ["N", 1_152]
+    assert sum(r["params"] for r in rows.values()) == 89_637
+    assert models.layer_table(models.fast(5, conv4=96))[-3]["output_shape"] == ["N", 864]  # flatten: 3 x 3 x 96

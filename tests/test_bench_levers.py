@@ -1,4 +1,4 @@
-"""bench/bench_levers.py's variants of `fast`: each builds, and each changes what its line says."""
+"""bench/bench_levers.py's variants of `fast`: each builds, and the ones that change its size change it as named."""
 
 import sys
 from pathlib import Path

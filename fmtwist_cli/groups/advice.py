@@ -1,6 +1,6 @@
 """When DBSCAN finds one cluster: a setting that works on this encoding, tried, with what it gives.
 
-The notebook's eps 45 suits its own network's encoding. On a wider one (the `fast` network's 1,152 values) every
+The notebook's eps 45 suits its own network's encoding (2,304 values). On another (the `fast` network's 576) every
 point is within 45 of most others and DBSCAN returns a single cluster. Rather than "try a smaller --eps", the
 warning names a setting it has run on the same points: DBSCAN with eps at the k-distance knee on a 2-D map already
 made from these embeddings (the default map first: maps keep groups apart), else on the encoding's first

@@ -8,6 +8,7 @@ measured").
 
     python bench/bench_levers.py                        # every variant, 5 turns over 5,120 images
     python bench/bench_levers.py --variants fast-v1 --turns 9
+    python bench/bench_levers.py --precision bfloat16  # mixed bfloat16 (auto: as `fmtwist train` picks it)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bench_train import bench_speed, data_file
 from machine import load, machine
 
 from fmtwist_cli.network import models, trainingdata
+from fmtwist_cli.network.precision import Precision, resolve
 
 
 def without_scale(model: Any) -> Any:
@@ -81,13 +83,17 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=5120, help="training images each variant passes per turn")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="where data.npz is")
+    parser.add_argument(
+        "--precision", choices=[p.value for p in Precision], default="float32", help="what the variants train in"
+    )
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
+    precision = resolve(args.precision, "CPU")
     changes = {"fast": "as shipped", **register_variants()}
     names = ["fast", *(args.variants.split(",") if args.variants else list(changes)[1:])]
-    print(f"machine: {machine()}; load average {load()}")
+    print(f"machine: {machine()}; {precision.value}; load average {load()}")
     data = trainingdata.load_training_data(data_file(args.artifacts))
-    speed = bench_speed(data, names, args.images, args.turns, args.seed)
+    speed = bench_speed(data, names, args.images, args.turns, args.seed, precision)
     rates = speed["images_per_second"]
     rows = [
         {
@@ -103,7 +109,8 @@ def main() -> None:
         print(f"{row['variant']:16} {row['images_per_second']:9} {row['vs_fast']:7.2f}x  {row['change']}")
     print(f"{machine()}, load average {load()} at the end")
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine(), **speed, "variants": rows}, indent=1))
+        figures = {"machine": machine(), "precision": precision.value, **speed, "variants": rows}
+        Path(args.json).write_text(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":

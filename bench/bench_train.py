@@ -14,7 +14,9 @@ speed ratio that a change in load does not skew.
 
 Each architecture's work per image is counted from its layers (``efficiency.py``: convolutions and dense layers,
 a training step as three forward passes), giving the GFLOP/s training reached; the table sets that against the
-fp32 matrix-multiply rate measured at the start of the same run (issue 20's efficiency figure).
+matrix-multiply rate measured at the start of the same run in the precision the networks trained in (issue 20's
+efficiency figure; ``--precision``, auto by default as in ``fmtwist train``: mixed bfloat16 on a CPU with bfloat16
+in hardware, whose bfloat16 peak is then the yardstick, the fp32 one printed beside it).
 
 Part 2: fmtwist's ``train`` with the command's progress display against a
 plain Keras ``model.fit`` of the same network and settings (same optimizer,
@@ -30,6 +32,7 @@ TensorFlow's op determinism makes Keras' parallel slicing sequential.)
     python bench/bench_train.py --archs fast,default --epochs 2 --overhead-epochs 1   # a quick look
     python bench/bench_train.py --archs none --overhead-arch default                 # part 2 only
     python bench/bench_train.py --no-train --turns 4 --overhead-arch none             # speed only, taking turns
+    python bench/bench_train.py --archs custom,fast --precision float32 ...            # float32 even with bfloat16
 
 Without ARTIFACTS/data.npz it prepares the default twist in a temporary folder.
 """
@@ -56,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fmtwist_cli.artifacts import layout
 from fmtwist_cli.network import backends, fitting, models, training, trainingdata
 from fmtwist_cli.network.config import TrainConfig
+from fmtwist_cli.network.precision import Precision, policy, resolve
 
 THRESHOLD = 0.93  # validation accuracy whose first epoch is timed
 
@@ -84,14 +88,22 @@ def first_reached(epochs: list[dict[str, Any]], threshold: float = THRESHOLD) ->
 
 
 def bench_arch(
-    data: trainingdata.TrainingData, arch: str, epochs: int | None, seeds: list[int], limit: int | None
+    data: trainingdata.TrainingData,
+    arch: str,
+    epochs: int | None,
+    seeds: list[int],
+    limit: int | None,
+    precision: Precision = Precision.auto,
 ) -> dict[str, Any]:
     """Train ``arch`` once per seed (one seed only when it trains fewer epochs than its recipe: then only its
     time counts, extrapolated); accuracies per seed and their mean, times and work averaged over the seeds."""
     full = models.recipe(arch).epochs
     extrapolated = epochs is not None and epochs != full
     seeds = seeds[:1] if extrapolated else seeds
-    runs = [_train_once(data, TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit)) for seed in seeds]
+    runs = [
+        _train_once(data, TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit, precision=precision.value))
+        for seed in seeds
+    ]
     per_epoch = statistics.mean(s for run in runs for s in run["seconds"])
     train_seconds = statistics.mean(run["train_seconds"] for run in runs)
     accuracies = [run["test_accuracy"] for run in runs]
@@ -147,17 +159,24 @@ def _train_once(data: trainingdata.TrainingData, config: TrainConfig) -> dict[st
 
 
 def bench_speed(
-    data: trainingdata.TrainingData, archs: list[str], images: int, turns: int, seed: int
+    data: trainingdata.TrainingData,
+    archs: list[str],
+    images: int,
+    turns: int,
+    seed: int,
+    precision: Precision = Precision.float32,
 ) -> dict[str, Any]:
     """Images per second of each architecture's training step, the architectures taking turns over the same
-    ``images`` training images (one pass each per turn, batch 128), so a change in the machine's load hits all
-    alike; the median turn counts. Part 1 runs them one after another, under whatever load each one met."""
+    ``images`` training images (one pass each per turn, batch 128, built in ``precision``, a resolved one), so a
+    change in the machine's load hits all alike; the median turn counts. Part 1 runs them one after another,
+    under whatever load each one met."""
     keras = models.import_keras()
     x, y = trainingdata.scale(data.x_train[:images]), np.eye(data.n_classes, dtype=np.float32)[data.y_train[:images]]
     built = {}
     for arch in archs:
         keras.utils.set_random_seed(seed)
-        built[arch] = models.build(arch, data.n_classes)
+        with policy(precision):
+            built[arch] = models.build(arch, data.n_classes)
         built[arch].compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
         built[arch].fit(x[:512], y[:512], batch_size=128, epochs=1, verbose=0)  # traced before the clock starts
     times: dict[str, list[float]] = {arch: [] for arch in archs}
@@ -188,7 +207,8 @@ def plain_keras(data: trainingdata.TrainingData, config: TrainConfig, backend: b
     def feed(images: np.ndarray, targets: np.ndarray, shuffle: bool = False) -> Any:
         return backends.batches(images, targets, config.batch_size, backend, shuffle)
 
-    model = models.build(config.arch, data.n_classes)
+    with policy(Precision(config.precision)):  # a resolved one: bench_overhead's
+        model = models.build(config.arch, data.n_classes)
     fitting.compile_model(model, config, -(-n_fit // config.batch_size))  # fmtwist's optimizer, schedule and loss
     model.fit(
         **backends.fit_args(feed(x[:n_fit], y[:n_fit], shuffle=True)),
@@ -209,9 +229,15 @@ def fmtwist_train(data: trainingdata.TrainingData, config: TrainConfig, backend:
 
 
 def bench_overhead(
-    data: trainingdata.TrainingData, arch: str, epochs: int, seed: int, repeat: int, backend: backends.Backend
+    data: trainingdata.TrainingData,
+    arch: str,
+    epochs: int,
+    seed: int,
+    repeat: int,
+    backend: backends.Backend,
+    precision: Precision = Precision.float32,
 ) -> dict[str, Any]:
-    config = TrainConfig(arch=arch, epochs=epochs, seed=seed)
+    config = TrainConfig(arch=arch, epochs=epochs, seed=seed, precision=precision.value)
     times: dict[str, list[float]] = {"fmtwist": [], "keras": []}
     accuracy: dict[str, float] = {}
     for _ in range(repeat):  # taking turns, so a change in the machine's load hits both sides alike
@@ -258,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overhead-arch", default="default", help="network for part 2, or none")
     parser.add_argument("--overhead-epochs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=2, help="turns each side takes in part 2")
+    parser.add_argument(
+        "--precision",
+        choices=[p.value for p in Precision],
+        default="auto",
+        help="what every network trains in (auto: as `fmtwist train` picks it from the CPU's flags)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
     archs = [] if args.archs == "none" else args.archs.split(",")
@@ -267,26 +299,33 @@ def main(argv: list[str] | None = None) -> int:
     data = trainingdata.load_training_data(data_file(args.artifacts))
     runtime = backends.activate(None, "auto")
     backends.seed_everything(args.seed, runtime.backend)  # both sides of part 2 run with the same kernels
-    print(f"machine: {machine()}; {runtime.backend.value} on {runtime.device}; load {load()}", file=sys.stderr)
-    peak = matmul_peak()  # the machine's fp32 matmul rate, this run, through the same backend
-    print(f"fp32 matmul peak: {peak:.1f} GFLOP/s", file=sys.stderr)
+    precision = resolve(args.precision, runtime.device)
+    print(
+        f"machine: {machine()}; {runtime.backend.value} on {runtime.device}, {precision.value}; load {load()}",
+        file=sys.stderr,
+    )
+    # the machine's matmul rate, this run, through the same backend: fp32's, and the precision's trained in
+    peaks = {p.value: matmul_peak(dtype=p.value) for p in dict.fromkeys((Precision.float32, precision))}
+    peak = peaks[precision.value]
+    print("matmul peak: " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in peaks.items()), file=sys.stderr)
     rows = []
     for arch in archs if args.train else []:
-        rows.append(bench_arch(data, arch, epochs_of.get(arch, args.epochs), seeds, args.limit))
+        rows.append(bench_arch(data, arch, epochs_of.get(arch, args.epochs), seeds, args.limit, precision))
     custom_full = next((r["full_schedule_seconds"] for r in rows if r["arch"] == "custom"), None)
     result: dict[str, Any] = {
         "machine": machine(),
         "backend": runtime.record(),
-        "matmul_peak_gflops": round(peak, 1),
+        "precision": precision.value,
+        "matmul_peak_gflops": {k: round(v, 1) for k, v in peaks.items()},
         "architectures": rows,
     }
     if rows:
-        print(table(rows, custom_full, peak))
+        print(table(rows, custom_full, peak, precision.value))
     if custom_full:
         result["targets"] = verdicts(rows, custom_full, peak)
         print("\n" + "\n".join(result["targets"]))
     if args.turns and archs:
-        speed = bench_speed(data, archs, args.turn_images, args.turns, args.seed)
+        speed = bench_speed(data, archs, args.turn_images, args.turns, args.seed, precision)
         result["speed"] = speed
         rate = speed["images_per_second"]
         base = rate.get("custom")
@@ -294,7 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         for arch, r in rate.items():
             print(f"  {arch}: {r} images/s" + (f", {r / base:.1f}x custom's" if base else ""))
     if args.overhead_arch != "none":
-        over = bench_overhead(data, args.overhead_arch, args.overhead_epochs, args.seed, args.repeat, runtime.backend)
+        over = bench_overhead(
+            data, args.overhead_arch, args.overhead_epochs, args.seed, args.repeat, runtime.backend, precision
+        )
         result["overhead"] = over
         med = over["median_seconds"]
         print(

@@ -1,5 +1,5 @@
 """How near the machine's limit training runs: each network's work per image, counted from its layers, against the
-fp32 matrix-multiply rate the same machine reaches in the same run (issue 20).
+matrix-multiply rate the same machine reaches in the same run, in the precision training ran in (issue 20).
 
 A training step costs about three forward passes (the forward pass, then gradients for the inputs and for the
 weights), two floating-point operations per multiply-add. Only convolutions and dense layers are counted: batch
@@ -51,16 +51,17 @@ def training_flops(model: Any) -> int:
     return 2 * TRAINING_PASSES * forward_macs(model)
 
 
-def matmul_peak(size: int = 2048, seconds: float = 3.0) -> float:
-    """The fp32 matrix-multiply rate (GFLOP/s) Keras' backend reaches here: the best of repeated ``size`` x
-    ``size`` products over about ``seconds``, all cores as training uses them."""
+def matmul_peak(size: int = 2048, seconds: float = 3.0, dtype: str = "float32") -> float:
+    """The matrix-multiply rate (GFLOP/s) Keras' backend reaches here in ``dtype`` (float32, or bfloat16: what
+    mixed bfloat16 training multiplies in): the best of repeated ``size`` x ``size`` products over about
+    ``seconds``, all cores as training uses them."""
     import numpy as np
 
     from fmtwist_cli.network import models
 
     ops = models.import_keras().ops
     rng = np.random.default_rng(0)
-    a, b = (ops.convert_to_tensor(rng.standard_normal((size, size), dtype=np.float32)) for _ in range(2))
+    a, b = (ops.convert_to_tensor(rng.standard_normal((size, size), dtype=np.float32), dtype) for _ in range(2))
     np.asarray(ops.matmul(a, b))  # warm up
     best, deadline = math.inf, time.perf_counter() + seconds
     while time.perf_counter() < deadline:

@@ -1,8 +1,11 @@
-"""bench/bench_levers.py's variants of `fast`: each builds, and the ones that change its size change it as named."""
+"""bench/bench_levers.py's variants of `fast`: each builds, and the ones that change its size change it as named;
+the speed turns and the matmul peak they are set against run in the precision asked."""
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -28,3 +31,30 @@ def test_every_variant_builds_with_the_change_it_names(monkeypatch):
     counts = {name: models.build(name, 5).count_params() for name in changes}
     assert counts["fast-copy"] == models.build("fast", 5).count_params()
     assert counts["no-conv4"] == 89_637 and counts["conv4-128"] > counts["conv4-96"] > counts["fast-copy"]
+
+
+def test_the_turns_train_in_the_precision_asked(monkeypatch):
+    bench_train = pytest.importorskip("bench_train")
+    from fmtwist_cli.network.precision import Precision
+
+    keras = models.import_keras()
+    built = []
+    real_build = models.build
+    monkeypatch.setattr(models, "build", lambda *a: built.append(real_build(*a)) or built[-1])
+    rng = np.random.default_rng(0)
+    data = SimpleNamespace(x_train=rng.integers(0, 256, (256, 28, 28), dtype=np.uint8), y_train=np.arange(256) % 5)
+    data.n_classes = 5
+    speed = bench_train.bench_speed(data, ["default"], images=256, turns=1, seed=0, precision=Precision.bfloat16)
+    assert built[0].dtype_policy.name == "mixed_bfloat16" and speed["images_per_second"]["default"] > 0
+    assert keras.mixed_precision.global_policy().name == "float32"  # put back for whatever builds next
+
+
+def test_the_matmul_peak_is_measured_in_the_dtype_asked():
+    efficiency = pytest.importorskip("efficiency")
+    ops = models.import_keras().ops
+    seen = []
+    real = ops.matmul
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ops, "matmul", lambda a, b: seen.append(str(a.dtype)) or real(a, b))
+        assert efficiency.matmul_peak(size=64, seconds=0.01, dtype="bfloat16") > 0
+    assert seen and all("bfloat16" in dtype for dtype in seen)

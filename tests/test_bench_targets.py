@@ -59,6 +59,9 @@ def test_the_table_gives_the_mean_with_each_seed_and_the_share_of_custom_and_of_
         "seconds_to_0.93": 270.0,
         "train_mflop_per_image": 33.2,
     }
-    line = targets.table([fast], custom_full=3229.0, peak=91.2).splitlines()[-1]
+    lines = targets.table([fast], custom_full=3229.0, peak=91.2).splitlines()
+    assert "share of the 91 GFLOP/s float32 peak" in lines[0]
+    assert "share of the 300 GFLOP/s bfloat16 peak" in targets.table([fast], 3229.0, 300.0, "bfloat16")
+    line = lines[-1]
     assert "| 0.9396 (mean of 0.9420, 0.9384, 0.9384) |" in line
     assert "| 541 s, 0.17× |" in line and "| 45.6, 50% |" in line

@@ -256,3 +256,12 @@ def both_ways(folder: Path, argv: list, call, tmp: Path, json_flag: bool = True)
 def jsonable(obj):
     """The summary as --json prints it (tuples as lists, paths as strings)."""
     return json.loads(json.dumps(obj, default=str))
+
+
+def training_line(backend: str = "tensorflow") -> str:
+    """The first line `fmtwist train` prints on this machine's CPU: mixed bfloat16 where ``--precision auto`` picks
+    it (a CPU with bfloat16 in hardware), float32 elsewhere."""
+    from fmtwist_cli.network import precision
+
+    mixed = ", mixed bfloat16" if precision.resolve("auto", "CPU") is precision.Precision.bfloat16 else ""
+    return f"Training on CPU ({backend} backend{mixed})"

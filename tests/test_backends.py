@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import files_under, write_learnable
+from helpers import training_line
 
 from fmtwist_cli import artifacts
 from fmtwist_cli.encode import embedding
@@ -63,7 +64,7 @@ def test_each_backend_trains_exports_and_embeds_like_tensorflow(tmp_path, data_d
     assert child["codes"] == [0, 0]
     # no false alarms: TensorFlow's E0000 NodeDef line (op determinism under --seed), or any other E-level line
     assert "NodeDef mentions" not in done.stderr and "E0000" not in done.stderr, done.stderr[-3000:]
-    assert f"Training on CPU ({backend} backend)" in done.stderr
+    assert training_line(backend) in done.stderr
     assert child["tensorflow_loaded"] == (backend == "tensorflow")  # JAX and PyTorch runs never load TensorFlow
 
     model_a, model_b = folders[0] / "model-default.keras", folders[1] / "model-default.keras"
@@ -126,7 +127,7 @@ def test_device_cpu_is_recorded(run, data_dir, tmp_path):
     assert code == 0, err
     report = json.loads(out)
     assert (report["backend"], report["device"]) == ("tensorflow", "CPU")
-    assert "Training on CPU (tensorflow backend)" in err
+    assert training_line() in err
     assert artifacts.load_history(tmp_path / "history-default.json")["params"]["device"] == "cpu"
 
 

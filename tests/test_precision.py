@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from conftest import write_learnable
 
@@ -62,3 +63,13 @@ def test_bfloat16_training_makes_float32_files_that_export(tmp_path, capsys):
     model = models.import_keras().saving.load_model(folder / "model-default.keras")
     assert model.dtype_policy.name == "float32" and {w.dtype for w in model.weights} == {"float32"}
     assert main(["export", "-a", str(folder), "--model", str(folder / "model-default.keras")]) == 0  # parity 1e-4
+    # the test figures recorded are the float32 file's (what embed measures), not those of the bfloat16 network
+    from fmtwist_cli import artifacts
+    from fmtwist_cli.encode import embedding
+
+    data = artifacts.load(folder / "data.npz", "data")
+    probs = embedding.predict(folder / "model-default.onnx", data["x_test"][:200])["probs"].astype(np.float64)
+    y = data["y_test"][:200]
+    loss = -np.log(np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)).mean()
+    assert history["test"]["loss"] == pytest.approx(loss, rel=1e-5)
+    assert history["test"]["accuracy"] == pytest.approx((probs.argmax(axis=1) == y).mean(), abs=1e-6)

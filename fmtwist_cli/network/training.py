@@ -102,11 +102,13 @@ def train(
                 verbose=0,
             )
         train_seconds = keeper.elapsed()
+        model = precision.as_float32(model, lambda: models.build(config.arch, data.n_classes))  # the file's kind
+        if not model.compiled:  # the float32 copy of a bfloat16 run: its test figures are the file's, as embed's are
+            fitting.compile_model(model, config, steps)
         log(f"Evaluating on {len(x_test)} test images")
         test = model.evaluate(
             **backends.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper]
         )
-        model = precision.as_float32(model, lambda: models.build(config.arch, data.n_classes))  # the file's kind
     record = {"train_images": n_fit, "validation_images": len(x_train) - n_fit, "test_images": len(x_test)}
     run = {
         "epochs": state.history,

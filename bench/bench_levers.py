@@ -8,7 +8,7 @@ measured").
 
     python bench/bench_levers.py                        # every variant, 5 turns over 5,120 images
     python bench/bench_levers.py --variants fast-v1 --turns 9
-    python bench/bench_levers.py --precision bfloat16  # mixed bfloat16 (auto: as `fmtwist train` picks it)
+    python bench/bench_levers.py --precision float32   # float32 even on a CPU with bfloat16 in hardware
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from bench_train import bench_speed, data_file
 from machine import load, machine
 
-from fmtwist_cli.network import models, trainingdata
+from fmtwist_cli.network import backends, models, trainingdata
 from fmtwist_cli.network.precision import Precision, resolve
 
 
@@ -84,11 +84,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="where data.npz is")
     parser.add_argument(
-        "--precision", choices=[p.value for p in Precision], default="float32", help="what the variants train in"
+        "--precision",
+        choices=[p.value for p in Precision],
+        default="auto",
+        help="what the variants train in (auto: as `fmtwist train` picks it from the CPU's flags)",
     )
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
-    precision = resolve(args.precision, "CPU")
+    precision = resolve(args.precision, backends.activate(None, "auto").device)
     changes = {"fast": "as shipped", **register_variants()}
     names = ["fast", *(args.variants.split(",") if args.variants else list(changes)[1:])]
     print(f"machine: {machine()}; {precision.value}; load average {load()}")

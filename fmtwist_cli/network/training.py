@@ -102,9 +102,13 @@ def train(
                 verbose=0,
             )
         train_seconds = keeper.elapsed()
-        model = precision.as_float32(model, lambda: models.build(config.arch, data.n_classes))  # the file's kind
-        if not model.compiled:  # the float32 copy of a bfloat16 run: its test figures are the file's, as embed's are
-            fitting.compile_model(model, config, steps)
+        plain = precision.as_float32(model, lambda: models.build(config.arch, data.n_classes))  # the file's kind
+        if plain is not model:  # a bfloat16 run's float32 copy, compiled as it was and with its optimizer's state, so
+            fitting.compile_model(plain, config, steps)  # the test figures are the file's (as embed's are)
+            plain.optimizer.build(plain.trainable_variables)
+            for mine, trained in zip(plain.optimizer.variables, model.optimizer.variables, strict=True):
+                mine.assign(trained)
+            model = plain
         log(f"Evaluating on {len(x_test)} test images")
         test = model.evaluate(
             **backends.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper]

@@ -122,10 +122,15 @@ def test_runs_killed_at_random_moments_end_as_the_uninterrupted_run(tmp_path):
     for _ in range(12):  # at most: a run may end before its kill
         if len(moments) >= 5 and "during a checkpoint write" in moments:
             break
-        if saved.exists() and "during a checkpoint write" not in moments:
+        done = checkpoint.load(saved).epoch if saved.exists() else 0
+        if done == epochs:  # killed after its last checkpoint: what is left (evaluate, save) runs to its end
+            finishing = Training(killed, KILLED)
+            assert finishing.wait() == 0, "\n".join(finishing.lines)
+            lines += finishing.lines
+            continue
+        if done and "during a checkpoint write" not in moments:
             run, moment = kill_during_a_write(killed, KILLED, "default"), "during a checkpoint write"
         else:
-            done = checkpoint.load(saved).epoch if saved.exists() else 0
             run = Training(killed, KILLED)
             assert run.training.wait(240)
             moment = round(rng.uniform(0, span * max(0.2, (epochs - done) / epochs)), 2)

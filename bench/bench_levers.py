@@ -18,11 +18,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench_train import bench_speed, data_file
+from bench_train import bench_speed, data_file, precision_option
 from machine import load, machine
 
 from fmtwist_cli.network import backends, models, trainingdata
-from fmtwist_cli.network.precision import Precision, resolve
+from fmtwist_cli.network.precision import resolve
 
 
 def without_scale(model: Any) -> Any:
@@ -83,12 +83,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=5120, help="training images each variant passes per turn")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="where data.npz is")
-    parser.add_argument(
-        "--precision",
-        choices=[p.value for p in Precision],
-        default="auto",
-        help="what the variants train in (auto: as `fmtwist train` picks it from the CPU's flags)",
-    )
+    precision_option(parser)
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
     precision = resolve(args.precision, backends.activate(None, "auto").device)

@@ -77,6 +77,16 @@ def data_file(artifacts: Path) -> Path:
     return layout.Layout(folder).data
 
 
+def precision_option(parser: argparse.ArgumentParser) -> None:
+    """``--precision``, as bench_train.py and bench_levers.py take it."""
+    parser.add_argument(
+        "--precision",
+        choices=[p.value for p in Precision],
+        default="auto",
+        help="what the networks train in (auto: as `fmtwist train` picks it from the CPU's flags)",
+    )
+
+
 def first_reached(epochs: list[dict[str, Any]], threshold: float = THRESHOLD) -> float | None:
     """Seconds of training until the end of the first epoch whose validation accuracy reached ``threshold``."""
     elapsed = 0.0
@@ -284,12 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overhead-arch", default="default", help="network for part 2, or none")
     parser.add_argument("--overhead-epochs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=2, help="turns each side takes in part 2")
-    parser.add_argument(
-        "--precision",
-        choices=[p.value for p in Precision],
-        default="auto",
-        help="what every network trains in (auto: as `fmtwist train` picks it from the CPU's flags)",
-    )
+    precision_option(parser)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
     archs = [] if args.archs == "none" else args.archs.split(",")

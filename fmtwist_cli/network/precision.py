@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -69,12 +69,18 @@ def policy(precision: Precision) -> Iterator[None]:
         mixed.set_global_policy(before)
 
 
-def as_float32(model: Any, build) -> Any:
+def as_float32(model: Any, build: Callable[[], Any], compile: Callable[[Any], None]) -> Any:
     """``model`` as a float32 model of the same weights: ``build()`` makes the same architecture, built here under
-    the float32 policy. A float32 model is returned as it is."""
+    the float32 policy, and ``compile`` compiles it as ``model`` was, whose optimizer's state it then takes, so the
+    copy is the trained model in all but its arithmetic (its test figures are the file's; its ``.keras`` loads whole).
+    A float32 model is returned as it is."""
     if model.dtype_policy.name == "float32":
         return model
     with policy(Precision.float32):
         plain = build()
     plain.set_weights(model.get_weights())
+    compile(plain)
+    plain.optimizer.build(plain.trainable_variables)
+    for mine, trained in zip(plain.optimizer.variables, model.optimizer.variables, strict=True):
+        mine.assign(trained)
     return plain

@@ -102,13 +102,11 @@ def train(
                 verbose=0,
             )
         train_seconds = keeper.elapsed()
-        plain = precision.as_float32(model, lambda: models.build(config.arch, data.n_classes))  # the file's kind
-        if plain is not model:  # a bfloat16 run's float32 copy, compiled as it was and with its optimizer's state, so
-            fitting.compile_model(plain, config, steps)  # the test figures are the file's (as embed's are)
-            plain.optimizer.build(plain.trainable_variables)
-            for mine, trained in zip(plain.optimizer.variables, model.optimizer.variables, strict=True):
-                mine.assign(trained)
-            model = plain
+        model = precision.as_float32(  # the file's kind, before the test: its figures are the file's (embed's)
+            model,
+            lambda: models.build(config.arch, data.n_classes),
+            lambda plain: fitting.compile_model(plain, config, steps),
+        )
         log(f"Evaluating on {len(x_test)} test images")
         test = model.evaluate(
             **backends.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper]

@@ -59,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fmtwist_cli.artifacts import layout
 from fmtwist_cli.network import backends, fitting, models, training, trainingdata
 from fmtwist_cli.network.config import TrainConfig
-from fmtwist_cli.network.precision import Precision, policy, resolve
+from fmtwist_cli.network.precision import Precision, build, resolve
 
 THRESHOLD = 0.93  # validation accuracy whose first epoch is timed
 
@@ -185,8 +185,7 @@ def bench_speed(
     built = {}
     for arch in archs:
         keras.utils.set_random_seed(seed)
-        with policy(precision):
-            built[arch] = models.build(arch, data.n_classes)
+        built[arch] = build(lambda arch=arch: models.build(arch, data.n_classes), precision)
         built[arch].compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
         built[arch].fit(x[:512], y[:512], batch_size=128, epochs=1, verbose=0)  # traced before the clock starts
     times: dict[str, list[float]] = {arch: [] for arch in archs}
@@ -217,8 +216,7 @@ def plain_keras(data: trainingdata.TrainingData, config: TrainConfig, backend: b
     def feed(images: np.ndarray, targets: np.ndarray, shuffle: bool = False) -> Any:
         return backends.batches(images, targets, config.batch_size, backend, shuffle)
 
-    with policy(Precision(config.precision)):  # a resolved one: bench_overhead's
-        model = models.build(config.arch, data.n_classes)
+    model = build(lambda: models.build(config.arch, data.n_classes), Precision(config.precision))  # a resolved one
     fitting.compile_model(model, config, -(-n_fit // config.batch_size))  # fmtwist's optimizer, schedule and loss
     model.fit(
         **backends.fit_args(feed(x[:n_fit], y[:n_fit], shuffle=True)),

@@ -175,3 +175,19 @@ def test_arrays_for_jax_and_torch_a_dataset_for_tensorflow():
         [bx.numpy() for bx, _ in backends.batches(np.arange(10.0), np.arange(10.0), 3, "tensorflow", True)]
     )
     assert sorted(rows) == list(range(10))  # every row once per epoch
+
+
+def test_an_epoch_feeds_the_pixels_scaled_in_its_order():
+    from fmtwist_cli.network.trainingdata import scale
+
+    rng = np.random.default_rng(0)
+    pixels, y = rng.integers(0, 256, (10, 28, 28), dtype=np.uint8), np.eye(5, dtype=np.float32)[np.arange(10) % 5]
+    order = rng.permutation(10)
+    backends.activate(backends.Backend.tensorflow)
+    batches = list(backends.epoch_batches(pixels, y, 4, "tensorflow")(order))
+    assert [len(bx) for bx, _ in batches] == [4, 4, 2] and batches[0][0].dtype.name == "float32"
+    np.testing.assert_array_equal(np.concatenate([bx.numpy() for bx, _ in batches]), scale(pixels[order]))  # to the bit
+    np.testing.assert_array_equal(np.concatenate([by.numpy() for _, by in batches]), y[order])
+    feed = backends.epoch_batches(pixels, y, 4, "jax")(order)  # Keras slices the scaled arrays itself
+    np.testing.assert_array_equal(feed.x, scale(pixels[order]))
+    np.testing.assert_array_equal(feed.y, y[order])

@@ -69,6 +69,18 @@ def policy(precision: Precision) -> Iterator[None]:
         mixed.set_global_policy(before)
 
 
+def build(make: Callable[[], Any], precision: Precision) -> Any:
+    """The network ``make()`` builds, to train in ``precision`` (a resolved one): built under its policy, and in
+    bfloat16 on TensorFlow with its batch norms in the fused kernel (:mod:`~fmtwist_cli.network.fusednorm`)."""
+    from fmtwist_cli.network import fusednorm, models
+
+    with policy(precision):
+        model = make()
+        if Precision(precision) is Precision.bfloat16 and models.import_keras().backend.backend() == "tensorflow":
+            model = fusednorm.fuse(model)
+    return model
+
+
 def as_float32(model: Any, build: Callable[[], Any], compile: Callable[[Any], None]) -> Any:
     """``model`` as a float32 model of the same weights: ``build()`` makes the same architecture, built here under
     the float32 policy, and ``compile`` compiles it as ``model`` was, whose optimizer's state it then takes, so the

@@ -78,15 +78,14 @@ def train(
     reporter = fitting.progress_callback(progress, log, config.epochs, steps)
     feed = _feed(runtime.backend, config, data.n_classes)
     epoch_feed = backends.epoch_batches(
-        scale(x_train[:n_fit]),
+        x_train[:n_fit],
         fitting.targets(y_train[:n_fit], data.n_classes, config.loss),
         config.batch_size,
         runtime.backend,
     )
     validation = backends.validation_data(feed(x_train[n_fit:], y_train[n_fit:])) if n_fit < len(x_train) else None
     with runtime.scope(), fitting.interrupt_between_batches() as stopper:
-        with precision.policy(config.precision):
-            model = models.build(config.arch, data.n_classes)
+        model = precision.build(lambda: models.build(config.arch, data.n_classes), config.precision)
         fitting.compile_model(model, config, steps)
         if resumed_at is not None:
             keeping.restore(model, state, checkpoint)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -111,6 +112,7 @@ def _official(source: Path | None) -> TrainingData:
     )
 
 
-def scale(images: np.ndarray) -> np.ndarray:
-    """uint8 N x 28 x 28 -> float32 N x 28 x 28 x 1 in [0, 1]."""
-    return (np.asarray(images, dtype=np.float32) * np.float32(models.INPUT_SCALE))[..., np.newaxis]
+def scale(images: Any, xp: Any = np) -> Any:
+    """uint8 N x 28 x 28 -> float32 N x 28 x 28 x 1 in [0, 1]. ``xp``: the array library, NumPy or, for a batch
+    inside a tf.data pipeline, ``tensorflow.experimental.numpy`` (the same float32 product, to the bit)."""
+    return (xp.asarray(images, dtype=xp.float32) * np.float32(models.INPUT_SCALE))[..., np.newaxis]

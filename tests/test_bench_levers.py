@@ -1,5 +1,6 @@
 """bench/bench_levers.py's variants of `fast`: each builds, and the ones that change its size change it as named;
-the speed turns and the matmul peak they are set against run in the precision asked."""
+the speed turns and the matmul peak they are set against run in the precision asked; bench_profile.py names
+the kernels of a step."""
 
 import sys
 from pathlib import Path
@@ -58,3 +59,16 @@ def test_the_matmul_peak_is_measured_in_the_dtype_asked():
         patch.setattr(ops, "matmul", lambda a, b: seen.append(str(a.dtype)) or real(a, b))
         assert efficiency.matmul_peak(size=64, seconds=0.01, dtype="bfloat16") > 0
     assert seen and all("bfloat16" in dtype for dtype in seen)
+
+
+def test_the_profile_names_each_kernel_of_the_step():
+    bench_profile = pytest.importorskip("bench_profile")
+    from fmtwist_cli.network.precision import Precision
+
+    rng = np.random.default_rng(0)
+    data = SimpleNamespace(x_train=rng.integers(0, 256, (64, 28, 28), dtype=np.uint8), y_train=np.arange(64) % 5)
+    data.n_classes = 5
+    rows = bench_profile.profile(data, "default", Precision.float32, steps=4, batch=16)
+    convolutions = {name: row for name, row in rows.items() if "/conv2" in name and "Backprop" in name}
+    assert convolutions and all(ms > 0 and calls == 1.0 for ms, calls in convolutions.values())  # once a step
+    assert not [name for name in rows if "ExecutorState" in name]  # kernels, not the executor's envelopes

@@ -6,8 +6,10 @@ faster on an Intel AMX machine, at the same accuracy, and 14x slower on an AMD m
 emulates it; on an AMD EPYC with AVX512-BF16 (Zen 5) custom 1.56x and fast 1.22x faster, fast's 3-seed test
 accuracy 0.9423 (docs/commands.md, "A machine with bfloat16"). On a GPU ``auto`` keeps float32.
 
-Whatever it trained in, the model handed back is float32 (:func:`as_float32`), so the ``.keras`` and ONNX files
-are the same kind of file, and export's 1e-4 parity check holds.
+A network is built for training by :func:`build`, which in bfloat16 on TensorFlow also puts its batch norms in
+TensorFlow's fused kernel (:mod:`~fmtwist_cli.network.fusednorm`). Whatever it trained in, the model handed back is
+a float32 model of Keras' own layers (:func:`as_float32`), so the ``.keras`` and ONNX files are the same kind of
+file, and export's 1e-4 parity check holds.
 """
 
 from __future__ import annotations

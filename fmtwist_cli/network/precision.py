@@ -83,15 +83,16 @@ def build(make: Callable[[], Any], precision: Precision) -> Any:
     return model
 
 
-def as_float32(model: Any, build: Callable[[], Any], compile: Callable[[Any], None]) -> Any:
-    """``model`` as a float32 model of the same weights: ``build()`` makes the same architecture, built here under
-    the float32 policy, and ``compile`` compiles it as ``model`` was, whose optimizer's state it then takes, so the
-    copy is the trained model in all but its arithmetic (its test figures are the file's; its ``.keras`` loads whole).
-    A float32 model is returned as it is."""
+def as_float32(model: Any, make: Callable[[], Any], compile: Callable[[Any], None]) -> Any:
+    """``model`` as a float32 model of the same weights: ``make()`` builds the same architecture (of Keras' own
+    layers, whatever :func:`build` swapped in for training), built here under the float32 policy, and ``compile``
+    compiles it as ``model`` was, whose optimizer's state it then takes, so the copy is the trained model in all but
+    its arithmetic (its test figures are the file's; its ``.keras`` loads whole). A float32 model is returned as it
+    is."""
     if model.dtype_policy.name == "float32":
         return model
     with policy(Precision.float32):
-        plain = build()
+        plain = make()
     plain.set_weights(model.get_weights())
     compile(plain)
     plain.optimizer.build(plain.trainable_variables)

@@ -24,7 +24,7 @@ from machine import machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fmtwist_cli.network import backends, models, precision, trainingdata
+from fmtwist_cli.network import backends, feeding, models, precision, trainingdata
 
 
 def profile(data: trainingdata.TrainingData, arch: str, chosen: precision.Precision, steps: int, batch: int) -> dict:
@@ -37,7 +37,7 @@ def profile(data: trainingdata.TrainingData, arch: str, chosen: precision.Precis
     x, y = trainingdata.scale(data.x_train[:n]), np.eye(data.n_classes, dtype=np.float32)[data.y_train[:n]]
     model = precision.build(lambda: models.build(arch, data.n_classes), chosen)
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    feed = backends.batches(x, y, batch, backends.Backend.tensorflow)
+    feed = feeding.batches(x, y, batch, backends.Backend.tensorflow)
     model.fit(feed, epochs=1, verbose=0)  # traced before the profile
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as folder:
         tf.profiler.experimental.start(folder)

@@ -57,7 +57,7 @@ from targets import table, verdicts
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fmtwist_cli.artifacts import layout
-from fmtwist_cli.network import backends, fitting, models, training, trainingdata
+from fmtwist_cli.network import backends, feeding, fitting, models, training, trainingdata
 from fmtwist_cli.network.config import TrainConfig
 from fmtwist_cli.network.precision import Precision, build, resolve
 
@@ -189,7 +189,7 @@ def bench_speed(
         built[arch].compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
         built[arch].fit(x[:512], y[:512], batch_size=128, epochs=1, verbose=0)  # traced before the clock starts
     times: dict[str, list[float]] = {arch: [] for arch in archs}
-    feed = backends.batches(x, y, 128, backends.Backend.tensorflow)  # fmtwist's pipeline: no tf.data autotuning
+    feed = feeding.batches(x, y, 128, backends.Backend.tensorflow)  # fmtwist's pipeline: no tf.data autotuning
     for _ in range(turns):
         for arch, model in built.items():
             start = time.perf_counter()
@@ -214,18 +214,18 @@ def plain_keras(data: trainingdata.TrainingData, config: TrainConfig, backend: b
     x = trainingdata.scale(data.x_train)
 
     def feed(images: np.ndarray, targets: np.ndarray, shuffle: bool = False) -> Any:
-        return backends.batches(images, targets, config.batch_size, backend, shuffle)
+        return feeding.batches(images, targets, config.batch_size, backend, shuffle)
 
     model = build(lambda: models.build(config.arch, data.n_classes), Precision(config.precision))  # a resolved one
     fitting.compile_model(model, config, -(-n_fit // config.batch_size))  # fmtwist's optimizer, schedule and loss
     model.fit(
-        **backends.fit_args(feed(x[:n_fit], y[:n_fit], shuffle=True)),
-        validation_data=backends.validation_data(feed(x[n_fit:], y[n_fit:])),
+        **feeding.fit_args(feed(x[:n_fit], y[:n_fit], shuffle=True)),
+        validation_data=feeding.validation_data(feed(x[n_fit:], y[n_fit:])),
         epochs=config.epochs,
         verbose=0,
     )
     test = feed(trainingdata.scale(data.x_test), y_test)
-    return float(model.evaluate(**backends.fit_args(test, fitting=False), verbose=0, return_dict=True)["accuracy"])
+    return float(model.evaluate(**feeding.fit_args(test, fitting=False), verbose=0, return_dict=True)["accuracy"])
 
 
 def fmtwist_train(data: trainingdata.TrainingData, config: TrainConfig, backend: backends.Backend) -> float:

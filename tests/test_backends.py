@@ -16,7 +16,7 @@ from helpers import training_line
 from fmtwist_cli import artifacts
 from fmtwist_cli.encode import embedding
 from fmtwist_cli.errors import FmtwistError
-from fmtwist_cli.network import backends, export, modelfiles, trainingdata
+from fmtwist_cli.network import backends, export, feeding, modelfiles, trainingdata
 
 pytestmark = pytest.mark.slow
 
@@ -163,16 +163,16 @@ def test_versions_come_from_package_metadata():
 
 def test_arrays_for_jax_and_torch_a_dataset_for_tensorflow():
     x, y = np.zeros((10, 28, 28, 1), np.float32), np.zeros((10, 5), np.float32)
-    feed = backends.batches(x, y, 4, "jax", shuffle=True)
-    assert set(backends.fit_args(feed)) == {"x", "y", "batch_size", "shuffle"}
-    assert set(backends.fit_args(feed, fitting=False)) == {"x", "y", "batch_size"}
-    assert backends.validation_data(feed)[0] is x
+    feed = feeding.batches(x, y, 4, "jax", shuffle=True)
+    assert set(feeding.fit_args(feed)) == {"x", "y", "batch_size", "shuffle"}
+    assert set(feeding.fit_args(feed, fitting=False)) == {"x", "y", "batch_size"}
+    assert feeding.validation_data(feed)[0] is x
     backends.activate(backends.Backend.tensorflow)
-    dataset = backends.batches(x, y, 4, "tensorflow", shuffle=True)
+    dataset = feeding.batches(x, y, 4, "tensorflow", shuffle=True)
     assert [len(bx) for bx, _ in dataset] == [4, 4, 2]
-    assert backends.fit_args(dataset) == {"x": dataset, "shuffle": False}  # it shuffles itself
+    assert feeding.fit_args(dataset) == {"x": dataset, "shuffle": False}  # it shuffles itself
     rows = np.concatenate(
-        [bx.numpy() for bx, _ in backends.batches(np.arange(10.0), np.arange(10.0), 3, "tensorflow", True)]
+        [bx.numpy() for bx, _ in feeding.batches(np.arange(10.0), np.arange(10.0), 3, "tensorflow", True)]
     )
     assert sorted(rows) == list(range(10))  # every row once per epoch
 
@@ -184,10 +184,10 @@ def test_an_epoch_feeds_the_pixels_scaled_in_its_order():
     pixels, y = rng.integers(0, 256, (10, 28, 28), dtype=np.uint8), np.eye(5, dtype=np.float32)[np.arange(10) % 5]
     order = rng.permutation(10)
     backends.activate(backends.Backend.tensorflow)
-    batches = list(backends.epoch_batches(pixels, y, 4, "tensorflow")(order))
+    batches = list(feeding.epoch_batches(pixels, y, 4, "tensorflow")(order))
     assert [len(bx) for bx, _ in batches] == [4, 4, 2] and batches[0][0].dtype.name == "float32"
     np.testing.assert_array_equal(np.concatenate([bx.numpy() for bx, _ in batches]), scale(pixels[order]))  # to the bit
     np.testing.assert_array_equal(np.concatenate([by.numpy() for _, by in batches]), y[order])
-    feed = backends.epoch_batches(pixels, y, 4, "jax")(order)  # Keras slices the scaled arrays itself
+    feed = feeding.epoch_batches(pixels, y, 4, "jax")(order)  # Keras slices the scaled arrays itself
     np.testing.assert_array_equal(feed.x, scale(pixels[order]))
     np.testing.assert_array_equal(feed.y, y[order])

@@ -24,7 +24,7 @@ from fmtwist_cli import __version__, artifacts, errors
 from fmtwist_cli.artifacts import layout
 from fmtwist_cli.encode.onnxfile import INPUT_NAME, OUTPUTS  # the file's names, shared with its reader
 from fmtwist_cli.errors import ArtifactError, FmtwistError
-from fmtwist_cli.network import backends, modelfiles, models, trainingdata
+from fmtwist_cli.network import backends, feeding, modelfiles, models, trainingdata
 
 OPSET = 17
 TOLERANCE = 1e-4  # largest absolute Keras/onnxruntime difference accepted
@@ -266,7 +266,7 @@ def _export(model_file: Path, out: Path | None, layer: str, data_path: Path | No
         raise ArtifactError(f"the ONNX export of {model_file} fails onnx.checker: {str(exc).splitlines()[0]}") from None
     images, source = sample_images(data_path)
     x = trainingdata.scale(images)
-    keras_out = head.predict(backends.batches(x, None, 256, backends.Backend.tensorflow), verbose=0)
+    keras_out = head.predict(feeding.batches(x, None, 256, backends.Backend.tensorflow), verbose=0)
     serialized = proto.SerializeToString()
     with artifacts.atomic_path(out) as tmp:
         tmp.write_bytes(serialized)

@@ -23,7 +23,7 @@ import numpy as np
 from fmtwist_cli import __version__, artifacts
 from fmtwist_cli.artifacts import layout
 from fmtwist_cli.errors import DataError, FmtwistError
-from fmtwist_cli.network import backends, fitting, models, precision
+from fmtwist_cli.network import backends, feeding, fitting, models, precision
 from fmtwist_cli.network import checkpoint as keeping
 from fmtwist_cli.network.config import TrainConfig
 from fmtwist_cli.network.modelfiles import save_model
@@ -77,13 +77,13 @@ def train(
     steps = math.ceil(n_fit / config.batch_size)
     reporter = fitting.progress_callback(progress, log, config.epochs, steps)
     feed = _feed(runtime.backend, config, data.n_classes)
-    epoch_feed = backends.epoch_batches(
+    epoch_feed = feeding.epoch_batches(
         x_train[:n_fit],
         fitting.targets(y_train[:n_fit], data.n_classes, config.loss),
         config.batch_size,
         runtime.backend,
     )
-    validation = backends.validation_data(feed(x_train[n_fit:], y_train[n_fit:])) if n_fit < len(x_train) else None
+    validation = feeding.validation_data(feed(x_train[n_fit:], y_train[n_fit:])) if n_fit < len(x_train) else None
     with runtime.scope(), fitting.interrupt_between_batches() as stopper:
         model = precision.build(lambda: models.build(config.arch, data.n_classes), config.precision)
         fitting.compile_model(model, config, steps)
@@ -93,7 +93,7 @@ def train(
         # One fit per epoch, each fed its own order: an epoch's batches depend on (seed, epoch) alone
         for epoch in range(state.epoch, config.epochs):
             model.fit(
-                **backends.fit_args(epoch_feed(keeping.epoch_order(state.shuffle_seed, epoch, n_fit))),
+                **feeding.fit_args(epoch_feed(keeping.epoch_order(state.shuffle_seed, epoch, n_fit))),
                 validation_data=validation,
                 initial_epoch=epoch,
                 epochs=epoch + 1,
@@ -108,7 +108,7 @@ def train(
         )
         log(f"Evaluating on {len(x_test)} test images")
         test = model.evaluate(
-            **backends.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper]
+            **feeding.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper]
         )
     record = {"train_images": n_fit, "validation_images": len(x_train) - n_fit, "test_images": len(x_test)}
     run = {
@@ -149,7 +149,7 @@ def _feed(backend: backends.Backend, config: TrainConfig, n_classes: int) -> Cal
     """images, labels -> what fit/evaluate take on this backend (scaled images, targets, batches)."""
 
     def feed(images: np.ndarray, labels: np.ndarray, shuffle: bool = False) -> Any:
-        return backends.batches(
+        return feeding.batches(
             scale(images), fitting.targets(labels, n_classes, config.loss), config.batch_size, backend, shuffle
         )
 

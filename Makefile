@@ -55,6 +55,11 @@ $(VENV)/.demo: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# ruff only: `make lint` needs neither the tests' backends nor Chromium
+$(VENV)/.lint: $(VENV)/.demo pyproject.toml
+	$(BIN)/pip install --quiet -e '.[lint]'
+	touch $@
+
 $(VENV)/.installed: $(VENV)/.demo
 	$(BIN)/pip install --quiet $(CPU_BACKENDS)
 	$(BIN)/pip install --quiet -e '.[test,jax,torch]'
@@ -156,11 +161,11 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # ruff's settings live in pyproject.toml (line length 120); `make format` rewrites, `make lint` only checks.
-lint: $(VENV)/.installed
+lint: $(VENV)/.lint
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
-format: $(VENV)/.installed
+format: $(VENV)/.lint
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 

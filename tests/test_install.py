@@ -61,7 +61,8 @@ def wheelhouse(tmp_path_factory) -> Path:
     names: dict[str, set[str]] = {"tensorflow": set(), "tensorflow-cpu": set()}
     for text in (*project["dependencies"], *(r for reqs in extras.values() for r in reqs)):
         req = Requirement(text)
-        names.setdefault(req.name, set()).update(req.extras)
+        if req.name != project["name"]:  # an extra may name another of fmtwist's own extras: not a second wheel
+            names.setdefault(req.name, set()).update(req.extras)
     for name, provided in names.items():
         build_wheel(folder, name, STAND_IN, extras=sorted(provided))
     return folder

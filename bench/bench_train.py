@@ -152,8 +152,8 @@ def _train_once(data: trainingdata.TrainingData, config: TrainConfig) -> dict[st
     run = {
         "params": hist["n_params"],
         "epochs": len(hist["epochs"]),
-        "batch_size": config.batch_size,
-        "schedule": config.schedule,
+        "batch_size": hist["params"]["batch_size"],  # the recipe of the precision it trained in
+        "schedule": hist["params"]["schedule"],
         "seconds": [row["seconds"] for row in hist["epochs"]],
         "train_seconds": hist["train_seconds"],
         "test_accuracy": round(hist["test"]["accuracy"], 4),

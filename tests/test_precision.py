@@ -77,3 +77,32 @@ def test_bfloat16_training_makes_float32_files_that_export(tmp_path, capsys):
     loss = -np.log(np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)).mean()
     assert history["test"]["loss"] == pytest.approx(loss, rel=1e-5)
     assert history["test"]["accuracy"] == pytest.approx((probs.argmax(axis=1) == y).mean(), abs=1e-6)
+
+
+def test_fast_trains_in_batches_of_512_in_bfloat16_and_of_128_in_float32():
+    """The recipe follows the precision resolved (auto: as the faked flags say); an asked batch size or learning
+    rate stays, and an asked batch size takes the float32 recipe's learning rate (the two go together)."""
+    from fmtwist_cli.network.config import TrainConfig
+
+    def trained_with(flags, **asked):
+        config = TrainConfig(arch="fast", **asked)
+        resolved = config.in_precision(precision.resolve(config.precision, "CPU", flags))
+        return resolved.precision, resolved.batch_size, resolved.learning_rate, resolved.epochs
+
+    assert trained_with(AMD_AVX2) == ("float32", 128, 3e-3, 14)
+    assert trained_with(INTEL_AMX) == ("bfloat16", 512, 6e-3, 14)
+    assert trained_with(INTEL_AMX, precision="float32") == ("float32", 128, 3e-3, 14)
+    assert trained_with(AMD_AVX2, precision="bfloat16") == ("bfloat16", 512, 6e-3, 14)
+    assert trained_with(INTEL_AMX, batch_size=64) == ("bfloat16", 64, 3e-3, 14)
+    assert trained_with(INTEL_AMX, learning_rate=1e-3, epochs=3) == ("bfloat16", 512, 1e-3, 3)
+    # custom has one recipe: the notebook's, in every precision
+    assert TrainConfig(arch="custom").in_precision("bfloat16").batch_size == 128
+
+
+@pytest.mark.slow
+def test_a_bfloat16_run_records_the_recipe_it_trained_with(tmp_path):
+    folder = write_learnable(tmp_path / "art")
+    options = ["--arch", "fast", "--epochs", "1", "--seed", "0", "--precision", "bfloat16"]
+    assert main(["train", "-a", str(folder), *options]) == 0
+    params = json.loads((folder / "history-fast.json").read_text())["params"]
+    assert (params["precision"], params["batch_size"], params["learning_rate"]) == ("bfloat16", 512, 6e-3)

@@ -9,7 +9,7 @@ unset. The settings are checked once, against one table, before any work; errors
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -72,7 +72,8 @@ class TrainConfig:
 
     Epochs, batch size, optimizer, learning rate, its schedule and the steps
     per execution left as None come from the architecture's recipe
-    (``models.recipe``); the recipe's learning rate and weight decay go with its optimizer.
+    (``models.recipe``) for the precision asked (auto: the float32 recipe, until training resolves it and
+    calls :meth:`in_precision`); the recipe's learning rate and weight decay go with its optimizer.
     """
 
     arch: str = models.DEFAULT_ARCH
@@ -93,7 +94,13 @@ class TrainConfig:
     steps_per_execution: int | None = None
 
     def __post_init__(self) -> None:
-        recipe = models.recipe(self.arch)
+        # A recipe's batch size and learning rate go together: an asked batch size takes the float32 recipe's rate
+        precision = str(getattr(self.precision, "value", self.precision)) if self.batch_size is None else "float32"
+        recipe = models.recipe(self.arch, precision)
+        asked = {name: getattr(self, name) for name in (*FROM_RECIPE, "learning_rate", "weight_decay")}
+        # What was left to the recipe, kept off the dataclass's fields (not a setting: histories and checkpoints
+        # record the fields), so that in_precision can ask the recipe again.
+        self._asked = asked
         if self.optimizer in (None, recipe.optimizer):
             if self.learning_rate is None:
                 self.learning_rate = recipe.learning_rate
@@ -110,6 +117,11 @@ class TrainConfig:
         for name in FROM_RECIPE:
             if getattr(self, name) is None:
                 setattr(self, name, own[name])
+
+    def in_precision(self, resolved: Precision | str) -> TrainConfig:
+        """This config to train in ``resolved`` (not auto): what the recipe filled, it fills again from the
+        architecture's recipe for that precision; what was asked for stays."""
+        return replace(self, **self._asked, precision=Precision(resolved).value)
 
     @property
     def on_torch(self) -> bool:

@@ -53,6 +53,8 @@ class Recipe:
     # Training steps TensorFlow runs per call from Python: the same updates, fewer round trips
     # (the progress bar then moves once per call).
     steps_per_execution: int = 1
+    # The recipe for a run in mixed bfloat16, where that differs (None: this one in every precision).
+    bfloat16: Recipe | None = None
 
 
 NOTEBOOK = Recipe()
@@ -107,9 +109,11 @@ def architecture(name: str, description: str, recipe: Recipe = NOTEBOOK) -> Call
     return register
 
 
-def recipe(arch: str) -> Recipe:
-    """The training recipe of an architecture (the notebook's for one registered without)."""
-    return RECIPES.get(arch, NOTEBOOK)
+def recipe(arch: str, precision: str = "float32") -> Recipe:
+    """The training recipe of an architecture (the notebook's for one registered without) for a run in
+    ``precision`` (a resolved precision's name, ``network.precision.Precision``; auto: its float32 recipe)."""
+    own = RECIPES.get(arch, NOTEBOOK)
+    return own.bfloat16 if precision == "bfloat16" and own.bfloat16 is not None else own
 
 
 # Its steps are short enough that one call into TensorFlow per step shows: 8 steps a call ran 1.12x faster
@@ -169,7 +173,20 @@ def custom(n_classes: int) -> Any:
 # flips with label smoothing lost 0.01. Weight decay 0.05 (`--weight-decay`) raised the last validation accuracy on
 # each of 3 seeds but not the test accuracy, so it is not the default; an average of the weights (Keras' use_ema,
 # 0.99) with it lost 0.001-0.002 on two seeds, and SGD with Nesterov momentum lost 0.006 on one.
-FAST_RECIPE = Recipe(epochs=14, batch_size=128, optimizer="adam", learning_rate=3e-3, schedule=Schedule.cosine)
+#
+# In mixed bfloat16 it trains in batches of 512 at a learning rate of 0.006: oneDNN's bfloat16 backward
+# convolutions run poorly on fast's small maps with few rows (docs/commands.md, "Batches of 512 in bfloat16"),
+# and 512 rows a step trained 1.34x faster per image on a Zen 5 CPU with AVX512-BF16 for a 3-seed mean test
+# accuracy of 0.9412 (128: 0.9416). In float32 on an AVX2 CPU the step is bound by arithmetic and larger batches
+# did not pay (256: 0.86x on an earlier design), so float32 keeps 128.
+FAST_RECIPE = Recipe(
+    epochs=14,
+    batch_size=128,
+    optimizer="adam",
+    learning_rate=3e-3,
+    schedule=Schedule.cosine,
+    bfloat16=Recipe(epochs=14, batch_size=512, optimizer="adam", learning_rate=6e-3, schedule=Schedule.cosine),
+)
 
 
 @architecture(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def train(
     if n_fit < 1 or len(x_test) < 1:
         raise DataError(f"too few images to train on ({len(x_train)} training, {len(x_test)} test)")
     runtime = backends.activate(config.backend, config.device)
-    config = replace(config, precision=precision.resolve(config.precision, runtime.device).value)
+    config = config.in_precision(precision.resolve(config.precision, runtime.device))
     mixed = ", mixed bfloat16" if config.precision == precision.Precision.bfloat16 else ""
     log(f"Training on {runtime.device} ({runtime.backend.value} backend{mixed})")
     settings = keeping.settings(config, runtime, x_train, y_train, data.n_classes)

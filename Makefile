@@ -1,6 +1,6 @@
 # fmtwist: `make demo` sets everything up and runs the pipeline; `make test` runs the tests.
 # Pipeline steps are file targets, so `make` reruns only what is out of date.
-#   make demo                       the fast network, its schedule cut short: 3-8 minutes on 2 cores, by CPU
+#   make demo                       the fast network, its schedule cut short: 2-8 minutes on 2 cores, by CPU
 #   make demo ARCH=custom EPOCHS=15 the notebook's own network and settings
 #   make demo EPOCHS= REF_EPOCHS=   every network with its architecture's full schedule
 #   make demo MAPS="tsne umap pca"  UMAP's map too (1.5-3 minutes more on 2 cores)
@@ -14,7 +14,7 @@ ART    ?= artifacts
 export FMTWIST_ARTIFACTS := $(ART)
 ARCH   ?= fast
 # Empty: the architecture's own schedule (fast: 14 epochs; default and custom: the notebook's 15). The demo cuts
-# fast's to 8 (its learning rate still decays to zero at the last epoch) so that `make demo` ends in 3-8 minutes on
+# fast's to 8 (its learning rate still decays to zero at the last epoch) so that `make demo` ends in 2-8 minutes on
 # a 2-core machine (by its CPU) with a network of at least 0.935 test accuracy (README, "make demo").
 EPOCHS ?= $(if $(filter fast,$(ARCH)),8)
 SEED   ?= 0

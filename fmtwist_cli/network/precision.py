@@ -4,7 +4,8 @@
 (AMX, or AVX512-BF16), float32 elsewhere. Measured (issue 20): mixed bfloat16 trained the custom network 1.23x
 faster on an Intel AMX machine, at the same accuracy, and 14x slower on an AMD machine with AVX2 only, which
 emulates it; on an AMD EPYC with AVX512-BF16 (Zen 5) custom 1.56x and fast 1.22x faster, fast's 3-seed test
-accuracy 0.9423 (docs/commands.md, "A machine with bfloat16"). On a GPU ``auto`` keeps float32.
+accuracy 0.9423 (docs/commands.md, "A machine with bfloat16"). On a GPU ``auto`` keeps float32. An architecture's
+recipe may differ by precision (``models.recipe``): fast trains in batches of 512 in bfloat16.
 
 A network is built for training by :func:`build`, which in bfloat16 on TensorFlow also puts its batch norms in
 TensorFlow's fused kernel (:mod:`~fmtwist_cli.network.fusednorm`). Whatever it trained in, the model handed back is

@@ -57,8 +57,9 @@ def train(
 ) -> Result:
     """Train a network: FOLDER/model-ARCH.keras and FOLDER/history-ARCH.json.
 
-    ``arch``: default, custom (the notebook's own) or fast; its recipe gives the epochs, batch size,
-    optimizer, learning rate, weight decay and schedule left None. ``labels``: "mystery" (data.npz), or "original"
+    ``arch``: default, custom (the notebook's own) or fast; its recipe for the precision it trains in (fast's
+    in bfloat16: batches of 512) gives the epochs, batch size, optimizer, learning rate, weight decay and schedule
+    left None. ``labels``: "mystery" (data.npz), or "original"
     for the reference classifier (model-ARCH-original.keras). ``limit``: only the first LIMIT images of each split.
     ``summary``: also return the layer table (``summary["layers"]``). ``backend``: tensorflow, jax or torch
     (default $KERAS_BACKEND, else tensorflow); ``device``: auto, cpu or gpu. ``precision``: float32, bfloat16

@@ -11,6 +11,7 @@ from fmtwist_cli.network.models import Arch
 from fmtwist_cli.network.precision import Precision
 
 DEFAULT_ARCH = Arch(models.DEFAULT_ARCH)
+FAST_BF16 = models.recipe("fast", "bfloat16")  # the help names its batch size and rate, as the recipe has them
 
 ArchOpt = Annotated[Arch, typer.Option(help="Architecture (see the README's table).")]
 LabelsOpt = Annotated[
@@ -21,7 +22,9 @@ EpochsOpt = Annotated[
 ]
 BatchSizeOpt = Annotated[
     int | None,
-    typer.Option(help="Images per gradient step. Default: the architecture's (128; fast in bfloat16: 512)."),
+    typer.Option(
+        help=f"Images per gradient step. Default: the architecture's (128; fast in bfloat16: {FAST_BF16.batch_size})."
+    ),
 ]
 ValidationSplitOpt = Annotated[
     float, typer.Option(help="Share of the training images (the last ones) held out for validation.")
@@ -31,7 +34,7 @@ LearningRateOpt = Annotated[
     float | None,
     typer.Option(
         help="Peak learning rate. Default: the architecture's (fast: 0.003; in bfloat16 at its own batch size: "
-        "0.006), else the optimizer's own."
+        f"{FAST_BF16.learning_rate:g}), else the optimizer's own."
     ),
 ]
 WeightDecayOpt = Annotated[

@@ -97,10 +97,9 @@ class TrainConfig:
         # A recipe's batch size and learning rate go together: an asked batch size takes the float32 recipe's rate
         precision = str(getattr(self.precision, "value", self.precision)) if self.batch_size is None else "float32"
         recipe = models.recipe(self.arch, precision)
-        asked = {name: getattr(self, name) for name in (*FROM_RECIPE, "learning_rate", "weight_decay")}
-        # What was left to the recipe, kept off the dataclass's fields (not a setting: histories and checkpoints
-        # record the fields), so that in_precision can ask the recipe again.
-        self._asked = asked
+        # What was asked, kept off the dataclass's fields (not a setting: histories and checkpoints record the
+        # fields), so that in_precision can ask the recipe again for what was left to it.
+        self._asked = {name: getattr(self, name) for name in (*FROM_RECIPE, "learning_rate", "weight_decay")}
         if self.optimizer in (None, recipe.optimizer):
             if self.learning_rate is None:
                 self.learning_rate = recipe.learning_rate

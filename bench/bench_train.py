@@ -10,7 +10,10 @@ last column puts each full schedule against the custom network's: with
 extrapolated from its seconds per epoch (the table says so). The
 architectures train one after another, each under whatever load it met; with
 ``--turns N`` they also take turns over the same images, N rounds, for a
-speed ratio that a change in load does not skew.
+speed ratio that a change in load does not skew. Where two or more train, custom's short run trains both first
+and last, and the matmul peak is measured at the start and at the end, each the mean of the two (``--no-bracket``:
+once, at the start): on a host whose speed drifts by 20-30 % over minutes (docs/commands.md, session 15) a single
+run of custom at the start set `fast`'s time against a moment of the machine it never met.
 
 Each architecture's work per image is counted from its layers (``efficiency.py``: convolutions and dense layers,
 a training step as three forward passes), giving the GFLOP/s training reached; the table sets that against the
@@ -104,16 +107,23 @@ def bench_arch(
     seeds: list[int],
     limit: int | None,
     precision: Precision = Precision.auto,
-) -> dict[str, Any]:
+) -> list[dict[str, Any]]:
     """Train ``arch`` once per seed (one seed only when it trains fewer epochs than its recipe: then only its
-    time counts, extrapolated); accuracies per seed and their mean, times and work averaged over the seeds."""
-    full = models.recipe(arch).epochs
-    extrapolated = epochs is not None and epochs != full
-    seeds = seeds[:1] if extrapolated else seeds
-    runs = [
+    time counts, extrapolated); one run's figures per training, for :func:`summary`."""
+    seeds = seeds[:1] if _extrapolated(arch, epochs) else seeds
+    return [
         _train_once(data, TrainConfig(arch=arch, epochs=epochs, seed=seed, limit=limit, precision=precision.value))
         for seed in seeds
     ]
+
+
+def _extrapolated(arch: str, epochs: int | None) -> bool:
+    return epochs is not None and epochs != models.recipe(arch).epochs
+
+
+def summary(arch: str, epochs: int | None, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The table's row of ``arch``: accuracies per run and their mean, times and work averaged over the runs."""
+    full, extrapolated = models.recipe(arch).epochs, _extrapolated(arch, epochs)
     per_epoch = statistics.mean(s for run in runs for s in run["seconds"])
     train_seconds = statistics.mean(run["train_seconds"] for run in runs)
     accuracies = [run["test_accuracy"] for run in runs]
@@ -125,7 +135,7 @@ def bench_arch(
         "recipe_epochs": full,
         "batch_size": first["batch_size"],
         "schedule": first["schedule"],
-        "seeds": seeds,
+        "seeds": [run["seed"] for run in runs],
         "seconds_per_epoch": round(per_epoch, 1),
         "train_seconds": round(train_seconds, 1),
         "full_schedule_seconds": round(per_epoch * full if extrapolated else train_seconds, 1),
@@ -150,6 +160,7 @@ def _train_once(data: trainingdata.TrainingData, config: TrainConfig) -> dict[st
     # each epoch: a training step per fitted image, a forward pass per validation image
     work = len(hist["epochs"]) * (n_fit * training_flops(trained.model) + n_val * 2 * macs)
     run = {
+        "seed": config.seed,
         "params": hist["n_params"],
         "epochs": len(hist["epochs"]),
         "batch_size": hist["params"]["batch_size"],  # the recipe of the precision it trained in
@@ -164,7 +175,7 @@ def _train_once(data: trainingdata.TrainingData, config: TrainConfig) -> dict[st
         "work": work,
         "load": [load_before, load()],
     }
-    print(json.dumps({"arch": config.arch, "seed": config.seed} | run), file=sys.stderr, flush=True)
+    print(json.dumps({"arch": config.arch} | run), file=sys.stderr, flush=True)
     return run
 
 
@@ -265,6 +276,17 @@ def bench_overhead(
     }
 
 
+def _peaks(precision: Precision) -> dict[str, float]:
+    """The matmul rate now, fp32's and ``precision``'s (a resolved one), printed as measured."""
+    peaks = {p.value: matmul_peak(dtype=p.value) for p in dict.fromkeys((Precision.float32, precision))}
+    print("matmul peak: " + _rates(peaks), file=sys.stderr)
+    return peaks
+
+
+def _rates(peaks: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in peaks.items())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-a", "--artifacts", type=Path, default=Path(os.environ.get("FMTWIST_ARTIFACTS", "artifacts")))
@@ -289,6 +311,13 @@ def main(argv: list[str] | None = None) -> int:
         "--turns", type=int, default=0, help="also time the architectures taking turns, this many rounds"
     )
     parser.add_argument("--turn-images", type=int, default=4800, help="training images per turn")
+    parser.add_argument(
+        "--bracket",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="custom's short run (--epochs-of custom=N) both first and last, the peak at the start and the end, "
+        "each the mean of the two (--no-bracket: once, at the start)",
+    )
     parser.add_argument("--overhead-arch", default="default", help="network for part 2, or none")
     parser.add_argument("--overhead-epochs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=2, help="turns each side takes in part 2")
@@ -308,12 +337,20 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     # the machine's matmul rate, this run, through the same backend: fp32's, and the precision's trained in
-    peaks = {p.value: matmul_peak(dtype=p.value) for p in dict.fromkeys((Precision.float32, precision))}
-    peak = peaks[precision.value]
-    print("matmul peak: " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in peaks.items()), file=sys.stderr)
-    rows = []
+    peaks = _peaks(precision)
+    runs: dict[str, list[dict[str, Any]]] = {}
     for arch in archs if args.train else []:
-        rows.append(bench_arch(data, arch, epochs_of.get(arch, args.epochs), seeds, args.limit, precision))
+        runs[arch] = bench_arch(data, arch, epochs_of.get(arch, args.epochs), seeds, args.limit, precision)
+    bracket = args.bracket and len(runs) > 1  # a drift between the start and the end then hits both sides alike
+    custom_epochs = epochs_of.get("custom", args.epochs)
+    if bracket and "custom" in runs and _extrapolated("custom", custom_epochs):
+        runs["custom"] += bench_arch(data, "custom", custom_epochs, seeds, args.limit, precision)
+    if bracket:
+        after = _peaks(precision)
+        peaks = {k: statistics.mean((v, after[k])) for k, v in peaks.items()}
+        print("matmul peak, mean of the start and the end: " + _rates(peaks), file=sys.stderr)
+    peak = peaks[precision.value]
+    rows = [summary(arch, epochs_of.get(arch, args.epochs), arch_runs) for arch, arch_runs in runs.items()]
     custom_full = next((r["full_schedule_seconds"] for r in rows if r["arch"] == "custom"), None)
     result: dict[str, Any] = {
         "machine": machine(),

@@ -2,6 +2,7 @@
 the speed turns and the matmul peak they are set against run in the precision asked; bench_profile.py names
 the kernels of a step."""
 
+import json
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -72,3 +73,36 @@ def test_the_profile_names_each_kernel_of_the_step():
     convolutions = {name: row for name, row in rows.items() if "/conv2" in name and "Backprop" in name}
     assert convolutions and all(ms > 0 and calls == 1.0 for ms, calls in convolutions.values())  # once a step
     assert not [name for name in rows if "ExecutorState" in name]  # kernels, not the executor's envelopes
+
+
+def test_custom_run_first_and_last_counts_as_one_row_of_both_runs(monkeypatch, tmp_path):
+    bench_train = pytest.importorskip("bench_train")
+    calls = []
+
+    def train_once(data, config):
+        calls.append(config.arch)
+        seconds = {1: [20.0, 30.0], 3: [40.0, 50.0]}.get(len(calls), [5.0] * config.epochs)
+        return {
+            "seed": config.seed, "params": 1, "epochs": len(seconds), "batch_size": 128, "schedule": "constant",
+            "seconds": seconds, "train_seconds": sum(seconds), "test_accuracy": 0.9, "val_accuracy": [0.9],
+            "seconds_to_0.93": None, "forward_mmac_per_image": 1.0, "train_mflop_per_image": 3.0,
+            "work": 1e9 * sum(seconds), "load": [1.0, 1.0],
+        }  # fmt: skip
+
+    peaks = iter([{"float32": 100.0}, {"float32": 60.0}])
+    monkeypatch.setattr(bench_train, "_train_once", train_once)
+    monkeypatch.setattr(bench_train, "_peaks", lambda precision: next(peaks))
+    monkeypatch.setattr(bench_train, "data_file", lambda artifacts: artifacts)
+    monkeypatch.setattr(bench_train.trainingdata, "load_training_data", lambda path: None)
+    out = tmp_path / "bench.json"
+    argv = ["--archs", "custom,fast", "--epochs-of", "custom=2", "--overhead-arch", "none", "--precision", "float32"]
+    assert bench_train.main([*argv, "--json", str(out)]) == 0
+    assert calls == ["custom", "fast", "custom"]
+    result = json.loads(out.read_text())
+    custom = result["architectures"][0]
+    assert custom["seconds_per_epoch"] == 35.0 and custom["full_schedule_seconds"] == 35.0 * 15  # both runs
+    assert result["matmul_peak_gflops"] == {"float32": 80.0}  # the mean of the start and the end
+    calls.clear()
+    peaks = iter([{"float32": 100.0}])
+    assert bench_train.main([*argv, "--no-bracket"]) == 0
+    assert calls == ["custom", "fast"]

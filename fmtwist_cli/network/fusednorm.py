@@ -7,11 +7,11 @@ as it is, keeps its statistics in float32, and is one operation forward and one 
 (docs/commands.md, "Batch norm in one kernel"); in float32 it measured no faster (0.96x), so float32 runs keep
 Keras' layer.
 
-Only training uses it: :func:`fuse` swaps the layers of a network about to train, the weights are the same four
-(scale, shift, moving mean and variance), and the float32 network a bfloat16 run saves is built with Keras' own
-layer (``precision.as_float32``), so the ``.keras`` file needs nothing of fmtwist's to load. One difference: the
-kernel's moving variance averages the batch variance with Bessel's correction (times n/(n-1), n the values per
-channel in a batch: 1,152 or more here), where Keras' layer averages the uncorrected one.
+Only training uses it: ``precision.build`` swaps it in for the batch norms of a network about to train, the weights
+are the same four (scale, shift, moving mean and variance), and the float32 network a bfloat16 run saves is built
+with Keras' own layer (``precision.as_float32``), so the ``.keras`` file needs nothing of fmtwist's to load. One
+difference: the kernel's moving variance averages the batch variance with Bessel's correction (times n/(n-1), n the
+values per channel in a batch: 1,152 or more here), where Keras' layer averages the uncorrected one.
 """
 
 from __future__ import annotations
@@ -53,16 +53,3 @@ def fused_layer() -> type:
             return tf.cast(outputs, self.compute_dtype)
 
     return FusedBatchNormalization
-
-
-def fuse(model: Any) -> Any:
-    """``model`` (not yet trained) with each Keras batch norm a :func:`fused_layer` of the same settings and name;
-    every other layer is the same object, so its initial weights and dropout seeds are those the model was built
-    with (a batch norm starts at scale 1, shift 0 whatever the seed)."""
-    keras = models.import_keras()
-    fused = fused_layer()
-
-    def swap(layer: Any) -> Any:
-        return fused.from_config(layer.get_config()) if type(layer) is keras.layers.BatchNormalization else layer
-
-    return keras.models.clone_model(model, clone_function=swap)

@@ -8,7 +8,8 @@ accuracy 0.9423 (docs/commands.md, "A machine with bfloat16"). On a GPU ``auto``
 recipe may differ by precision (``models.recipe``): fast trains in batches of 512 in bfloat16.
 
 A network is built for training by :func:`build`, which in bfloat16 on TensorFlow also puts its batch norms in
-TensorFlow's fused kernel (:mod:`~fmtwist_cli.network.fusednorm`). Whatever it trained in, the model handed back is
+TensorFlow's fused kernel (:mod:`~fmtwist_cli.network.fusednorm`) and draws its dropouts' masks from 16 bits a value
+(:mod:`~fmtwist_cli.network.bitsdropout`). Whatever it trained in, the model handed back is
 a float32 model of Keras' own layers (:func:`as_float32`), so the ``.keras`` and ONNX files are the same kind of
 file, and export's 1e-4 parity check holds.
 """
@@ -74,14 +75,40 @@ def policy(precision: Precision) -> Iterator[None]:
 
 def build(make: Callable[[], Any], precision: Precision) -> Any:
     """The network ``make()`` builds, to train in ``precision`` (a resolved one): built under its policy, and in
-    bfloat16 on TensorFlow with its batch norms in the fused kernel (:mod:`~fmtwist_cli.network.fusednorm`)."""
-    from fmtwist_cli.network import fusednorm, models
+    bfloat16 on TensorFlow with its training twins (:func:`_twins`) swapped in."""
+    from fmtwist_cli.network import models
 
     with policy(precision):
         model = make()
         if Precision(precision) is Precision.bfloat16 and models.import_keras().backend.backend() == "tensorflow":
-            model = fusednorm.fuse(model)
+            model = _twins(model)
     return model
+
+
+def _twins(model: Any) -> Any:
+    """``model`` (not yet trained) with each Keras batch norm in TensorFlow's fused kernel
+    (:mod:`~fmtwist_cli.network.fusednorm`) and each dropout drawing 16 bits a value
+    (:mod:`~fmtwist_cli.network.bitsdropout`), of the same settings and name, a dropout with its seed state; every
+    other layer is the same object, so the initial weights and dropout seeds are those the model was built with (a
+    batch norm starts at scale 1, shift 0 whatever the seed)."""
+    from fmtwist_cli.network import bitsdropout, fusednorm, models
+
+    keras = models.import_keras()
+    twins = {
+        keras.layers.BatchNormalization: fusednorm.fused_layer(),
+        keras.layers.Dropout: bitsdropout.dropout_layer(),
+    }
+
+    def swap(layer: Any) -> Any:
+        twin = twins.get(type(layer))
+        if twin is None:
+            return layer
+        copy = twin.from_config(layer.get_config())
+        if hasattr(layer, "seed_generator"):
+            copy.seed_generator.state.assign(layer.seed_generator.state)
+        return copy
+
+    return keras.models.clone_model(model, clone_function=swap)
 
 
 def as_float32(model: Any, make: Callable[[], Any], compile: Callable[[Any], None]) -> Any:

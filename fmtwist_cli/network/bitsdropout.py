@@ -1,12 +1,14 @@
 """Dropout drawn from 16 random bits a value, for networks that train in mixed bfloat16 on TensorFlow.
 
 Keras' dropout on TensorFlow draws a uniform random number in the input's dtype for every value
-(``StatelessRandomUniformV2``), compares and selects. In bfloat16 on a 2-core AMD EPYC Zen 5 that took 4.5 ms of
-`fast`'s 52 ms step at batch 512 for its first dropout alone (bench/bench_profile.py). This layer draws 32-bit
-integers (``StatelessRandomUniformFullIntV2``, the same Philox generator) and splits each into two 16-bit halves, one a
-value, so it makes half the draws: a value is kept where its half is at least ``round(rate * 65536)``, and the
-kept values are scaled so that their expectation is the input's (the rate as drawn, within 2**-17 of ``rate``).
-The dropout's forward and backward passes took 2.2 ms instead of 5.5 (docs/commands.md, "Dropout from 16 bits").
+(``StatelessRandomUniformV2``), compares and selects. In bfloat16 on a 2-core AMD EPYC Zen 5 the first dropout's
+random numbers alone took 4.5 ms of `fast`'s step of about 50 ms at batch 512 (bench/bench_profile.py). This layer
+draws 32-bit integers (``StatelessRandomUniformFullIntV2``, the same Philox generator) and splits each into two
+16-bit halves, one a value, so it makes half the draws: a value is kept where its half is at least
+``round(rate * 65536)``, and the kept values are scaled so that their expectation is the input's (the rate as
+drawn, within 2**-17 of ``rate``).
+That dropout's forward and backward passes took 2.2 ms instead of 5.5, and `fast`'s step ran 1.07x faster, taking
+turns step by step (docs/commands.md, "Dropout from 16 random bits").
 
 Only training uses it, as :mod:`~fmtwist_cli.network.fusednorm`'s batch norm: ``precision.build`` swaps it in,
 with the same seed state, so a run with ``--seed`` repeats itself and a checkpoint holds the same variables;

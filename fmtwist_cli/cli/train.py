@@ -54,6 +54,15 @@ StepsPerExecutionOpt = Annotated[
         help="Training steps per call into the backend (same updates, less overhead). Default: the architecture's."
     ),
 ]
+FlipsOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--flips/--no-flips",
+        show_default=False,
+        help="Mirror a random half of each epoch's images left-right, and take each test image's prediction as the "
+        "mean over it and its mirror image (the exported model's too). Default: the architecture's (fast: on).",
+    ),
+]
 LimitOpt = Annotated[int | None, typer.Option(help="Use only the first LIMIT images of each split (quick runs).")]
 DataOpt = Annotated[Path | None, typer.Option(help="Dataset from prepare. Default: ARTIFACTS/data.npz.")]
 AnswerKeyOpt = Annotated[
@@ -96,6 +105,7 @@ def train(
     weight_decay: WeightDecayOpt = None,
     schedule: ScheduleOpt = None,
     steps_per_execution: StepsPerExecutionOpt = None,
+    flips: FlipsOpt = None,
     loss: Annotated[str, typer.Option(help="Keras loss name.")] = "categorical_crossentropy",
     seed: SeedOpt = None,
     limit: LimitOpt = None,
@@ -115,7 +125,8 @@ def train(
     Each architecture has its own schedule: the notebook's for default and
     custom (Adam, categorical cross-entropy, validation split 0.2, batch 128,
     15 epochs); 14 epochs of Adam with a cosine learning rate for fast (in
-    mixed bfloat16 in batches of 512, where they run faster). With
+    mixed bfloat16 in batches of 512, where they run faster), with flips: half
+    the images mirrored, each test image judged with its mirror image. With
     --labels original the files are model-ARCH-original.keras and
     history-ARCH-original.json.
     Any backend's model exports the same way (fmtwist export uses TensorFlow).

@@ -84,6 +84,12 @@ def epoch_order(shuffle_seed: int, epoch: int, n: int) -> np.ndarray:
     return np.random.default_rng([shuffle_seed, epoch]).permutation(n)
 
 
+def epoch_mirrors(shuffle_seed: int, epoch: int, n: int) -> np.ndarray:
+    """Which of ``epoch``'s ``n`` batch rows a run with flips mirrors (half of them, at random): the same in every
+    process, as :func:`epoch_order`."""
+    return np.random.default_rng([shuffle_seed, epoch, 1]).random(n) < 0.5
+
+
 # --------------------------------------------------------------------------
 # the file
 

@@ -63,15 +63,15 @@ CHOICES: dict[str, type[Enum]] = {
     "precision": Precision,
 }
 # Settings left None that the architecture's recipe fills (the learning rate too, with the recipe's optimizer).
-FROM_RECIPE = ("optimizer", "batch_size", "epochs", "schedule", "steps_per_execution")
+FROM_RECIPE = ("optimizer", "batch_size", "epochs", "schedule", "steps_per_execution", "flips")
 
 
 @dataclass
 class TrainConfig:
     """The notebook's settings are the defaults.
 
-    Epochs, batch size, optimizer, learning rate, its schedule and the steps
-    per execution left as None come from the architecture's recipe
+    Epochs, batch size, optimizer, learning rate, its schedule, the steps
+    per execution and the flips left as None come from the architecture's recipe
     (``models.recipe``) for the precision asked (auto: the float32 recipe, until training resolves it and
     calls :meth:`in_precision`); the recipe's learning rate and weight decay go with its optimizer.
     """
@@ -92,6 +92,7 @@ class TrainConfig:
     weight_decay: float | None = None
     schedule: str | None = None  # models.Schedule
     steps_per_execution: int | None = None
+    flips: bool | None = None  # mirrored images in training, mirror-averaged test figures (models.Recipe.flips)
 
     def __post_init__(self) -> None:
         # A recipe's batch size and learning rate go together: an asked batch size takes the float32 recipe's rate
@@ -112,6 +113,7 @@ class TrainConfig:
             "schedule": recipe.schedule.value,
             # Keras runs PyTorch one step per call: the recipe's batching of steps applies elsewhere only
             "steps_per_execution": 1 if self.on_torch else recipe.steps_per_execution,
+            "flips": recipe.flips,
         }
         for name in FROM_RECIPE:
             if getattr(self, name) is None:

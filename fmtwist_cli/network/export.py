@@ -50,12 +50,15 @@ def layer_names(model: Any) -> list[str]:
     return [layer.name for layer in model.layers]
 
 
-def two_headed(model: Any, layer: str, where: str = "the model") -> Any:
-    """A Keras model with the same input and outputs {embedding, probs}."""
+def two_headed(model: Any, layer: str, where: str = "the model", mirrored: bool = False) -> Any:
+    """A Keras model with the same input and outputs {embedding, probs}; ``mirrored``: probs the mean over each
+    image and its mirror image (``models.mirror_averaged``, for a run that trained with flips)."""
     keras = models.import_keras()
     names = layer_names(model)
     if layer not in names:
         raise FmtwistError(f"no layer '{layer}' in {where}; valid layers: {', '.join(names)}")
+    if mirrored:
+        return models.mirror_averaged(model, layer)
     return keras.Model(
         model.inputs,
         {"embedding": model.get_layer(layer).output, "probs": model.outputs[0]},
@@ -161,6 +164,11 @@ def _history_of(model_file: Path) -> dict[str, Any] | None:
     return hist
 
 
+def trained_with_flips(hist: dict[str, Any] | None) -> bool:
+    """Whether the run a history records trained with flips, so that its model predicts mirror-averaged."""
+    return bool(hist and hist.get("params", {}).get("flips"))
+
+
 def _model_identity(model: Any, model_file: Path, hist: dict[str, Any] | None) -> tuple[str, str]:
     """Architecture and label kind, from the history beside the model or the name."""
     if hist is not None:
@@ -247,13 +255,16 @@ def _export(model_file: Path, out: Path | None, layer: str, data_path: Path | No
     model_file = Path(model_file)
     out = Path(out) if out is not None else onnx_path_for(model_file)
     model = modelfiles.load_model(model_file)
-    head = two_headed(model, layer, str(model_file))
     hist = _history_of(model_file)
+    mirrored = trained_with_flips(hist)
+    head = two_headed(model, layer, str(model_file), mirrored)
     arch, labels = _model_identity(model, model_file, hist)
     n_classes = int(model.outputs[0].shape[-1])
     embedding_dim = int(np.prod(model.get_layer(layer).output.shape[1:]))
     proto = stable_names(to_onnx(head))
     meta = metadata(arch, labels, n_classes, layer, embedding_dim, model_file)
+    if mirrored:
+        meta["probs"] = "the mean of the softmax on the image and on its mirror image (trained with flips)"
     meta["provenance"] = json.dumps(model_provenance(model_file, hist))
     for key, value in meta.items():
         entry = proto.metadata_props.add()

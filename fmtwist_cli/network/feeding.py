@@ -54,14 +54,15 @@ def _no_autotuning() -> Any:
 
 
 def epoch_batches(pixels: np.ndarray, y: np.ndarray, batch_size: int, backend: Backend | str) -> Any:
-    """order (a permutation of the rows) -> that epoch's batches of (scaled images, y), for :func:`fit_args`. The
-    order comes from outside (``checkpoint.epoch_order``), so a resumed run sees the batches of the run it carries
-    on. ``pixels`` are the uint8 images: the rows are put in order as they stand, a quarter of the bytes of the
-    scaled ones (the float32 copy, 150 MB of 48,000 images written anew each epoch, took 0.7-0.9 s of every epoch
-    of `fast` on 2 cores), and :func:`~fmtwist_cli.network.trainingdata.scale` makes each batch in the pipeline on
-    TensorFlow; Keras slices the scaled arrays itself elsewhere."""
+    """(order, mirror) -> that epoch's batches of (scaled images, y), for :func:`fit_args`: ``order`` a permutation
+    of the rows, ``mirror`` which rows of that order are mirrored left-right (None: none). Both come from outside
+    (``checkpoint.epoch_order``, ``checkpoint.epoch_mirrors``), so a resumed run sees the batches of the run it
+    carries on. ``pixels`` are the uint8 images: the rows are put in order as they stand, a quarter of the bytes of
+    the scaled ones (the float32 copy, 150 MB of 48,000 images written anew each epoch, took 0.7-0.9 s of every
+    epoch of `fast` on 2 cores), and :func:`~fmtwist_cli.network.trainingdata.scale` makes each batch in the
+    pipeline on TensorFlow; Keras slices the scaled arrays itself elsewhere."""
     if Backend(backend) is not Backend.tensorflow:
-        return lambda order: batches(scale(pixels[order]), y[order], batch_size, backend)
+        return lambda order, mirror=None: batches(scale(_rows(pixels, order, mirror)), y[order], batch_size, backend)
     import tensorflow as tf
     import tensorflow.experimental.numpy as tnp
 
@@ -69,11 +70,19 @@ def epoch_batches(pixels: np.ndarray, y: np.ndarray, batch_size: int, backend: B
     def scaled(images: Any, targets: Any) -> tuple[Any, Any]:
         return scale(images, tnp), targets
 
-    def feed(order: np.ndarray) -> Any:
-        rows = tf.data.Dataset.from_tensor_slices((pixels[order], y[order])).batch(batch_size).map(scaled)
-        return rows.prefetch(PREFETCH).with_options(_no_autotuning())
+    def feed(order: np.ndarray, mirror: np.ndarray | None = None) -> Any:
+        rows = tf.data.Dataset.from_tensor_slices((_rows(pixels, order, mirror), y[order]))
+        return rows.batch(batch_size).map(scaled).prefetch(PREFETCH).with_options(_no_autotuning())
 
     return feed
+
+
+def _rows(pixels: np.ndarray, order: np.ndarray, mirror: np.ndarray | None) -> np.ndarray:
+    """The uint8 images (N x 28 x 28) in ``order``, those ``mirror`` marks mirrored left-right."""
+    rows = pixels[order]
+    if mirror is not None:
+        rows[mirror] = rows[mirror, :, ::-1]
+    return rows
 
 
 @dataclass

@@ -41,6 +41,7 @@ def train(
     weight_decay: float | None = None,
     schedule: models.Schedule | str | None = None,
     steps_per_execution: int | None = None,
+    flips: bool | None = None,
     loss: str = "categorical_crossentropy",
     seed: int | None = None,
     limit: int | None = None,
@@ -58,9 +59,11 @@ def train(
     """Train a network: FOLDER/model-ARCH.keras and FOLDER/history-ARCH.json.
 
     ``arch``: default, custom (the notebook's own) or fast; its recipe for the precision it trains in (fast's
-    in bfloat16: batches of 512) gives the epochs, batch size, optimizer, learning rate, weight decay and schedule
-    left None. ``labels``: "mystery" (data.npz), or "original"
-    for the reference classifier (model-ARCH-original.keras). ``limit``: only the first LIMIT images of each split.
+    in bfloat16: batches of 512) gives the epochs, batch size, optimizer, learning rate, weight decay, schedule and
+    flips left None (``flips``: a random half of each epoch's images mirrored left-right, and the test figures and
+    the exported model's probs the mean over each image and its mirror image; fast's recipe has them).
+    ``labels``: "mystery" (data.npz), or "original" for the reference classifier (model-ARCH-original.keras).
+    ``limit``: only the first LIMIT images of each split.
     ``summary``: also return the layer table (``summary["layers"]``). ``backend``: tensorflow, jax or torch
     (default $KERAS_BACKEND, else tensorflow); ``device``: auto, cpu or gpu. ``precision``: float32, bfloat16
     (Keras' mixed bfloat16), or auto: bfloat16 on a CPU with AMX or AVX512-BF16, float32 elsewhere; the files are
@@ -89,6 +92,7 @@ def train(
         weight_decay=weight_decay,
         schedule=_value(schedule),
         steps_per_execution=steps_per_execution,
+        flips=flips,
     )
     config.check()
     files = Layout(folder)

@@ -92,8 +92,10 @@ def train(
         keeper = keeping.keeper(state, checkpoint, reporter.seconds, resumed=resumed_at is not None)
         # One fit per epoch, each fed its own order: an epoch's batches depend on (seed, epoch) alone
         for epoch in range(state.epoch, config.epochs):
+            order = keeping.epoch_order(state.shuffle_seed, epoch, n_fit)
+            mirror = keeping.epoch_mirrors(state.shuffle_seed, epoch, n_fit) if config.flips else None
             model.fit(
-                **feeding.fit_args(epoch_feed(keeping.epoch_order(state.shuffle_seed, epoch, n_fit))),
+                **feeding.fit_args(epoch_feed(order, mirror)),
                 validation_data=validation,
                 initial_epoch=epoch,
                 epochs=epoch + 1,
@@ -106,8 +108,14 @@ def train(
             lambda: models.build(config.arch, data.n_classes),
             lambda plain: fitting.compile_model(plain, config, steps),
         )
-        log(f"Evaluating on {len(x_test)} test images")
-        test = model.evaluate(
+        log(
+            f"Evaluating on {len(x_test)} test images"
+            + (", each averaged with its mirror image" if config.flips else "")
+        )
+        judged = models.mirror_averaged(model) if config.flips else model  # as the exported model will predict
+        if config.flips:
+            fitting.compile_model(judged, config, steps)
+        test = judged.evaluate(
             **feeding.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper]
         )
     record = {"train_images": n_fit, "validation_images": len(x_train) - n_fit, "test_images": len(x_test)}

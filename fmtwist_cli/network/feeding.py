@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from fmtwist_cli.network.backends import Backend
+from fmtwist_cli.network.models import WIDTH_AXIS
 from fmtwist_cli.network.trainingdata import scale
 
 PREFETCH = 2  # batches tf.data prepares ahead of the step that takes them
@@ -81,7 +82,7 @@ def _rows(pixels: np.ndarray, order: np.ndarray, mirror: np.ndarray | None) -> n
     """The uint8 images (N x 28 x 28) in ``order``, those ``mirror`` marks mirrored left-right."""
     rows = pixels[order]
     if mirror is not None:
-        rows[mirror] = rows[mirror, :, ::-1]
+        rows[mirror] = np.flip(rows[mirror], axis=WIDTH_AXIS)
     return rows
 
 

@@ -22,6 +22,7 @@ from fmtwist_cli.errors import FmtwistError
 
 INPUT_SHAPE = (28, 28, 1)
 INPUT_SCALE = 1.0 / 255.0  # uint8 pixels -> [0, 1]
+WIDTH_AXIS = 2  # left-right in a batch of images, N x 28 x 28 pixels or N x 28 x 28 x 1 inputs (flips mirror it)
 DEFAULT_ARCH = "custom"
 DEFAULT_LAYER = "flatten"  # the notebook's encoding: the flattened last feature map
 
@@ -249,7 +250,7 @@ def mirror_averaged(model: Any, layer: str | None = None) -> Any:
         model.inputs, {"probs": model.outputs[0]} | ({"embedding": model.get_layer(layer).output} if layer else {})
     )
     image = keras.Input(INPUT_SHAPE, name="image")
-    seen, mirrored = inner(image), inner(keras.ops.flip(image, axis=2))
+    seen, mirrored = inner(image), inner(keras.ops.flip(image, axis=WIDTH_AXIS))
     probs = keras.layers.Average(name="probs")([seen["probs"], mirrored["probs"]])
     outputs = {"embedding": seen["embedding"], "probs": probs} if layer else probs
     return keras.Model(image, outputs, name=f"{model.name}_mirror_averaged")

@@ -108,13 +108,11 @@ def train(
             lambda: models.build(config.arch, data.n_classes),
             lambda plain: fitting.compile_model(plain, config, steps),
         )
-        log(
-            f"Evaluating on {len(x_test)} test images"
-            + (", each averaged with its mirror image" if config.flips else "")
-        )
-        judged = models.mirror_averaged(model) if config.flips else model  # as the exported model will predict
-        if config.flips:
+        judged, how = model, ""
+        if config.flips:  # judged as the exported model will predict
+            judged, how = models.mirror_averaged(model), ", each averaged with its mirror image"
             fitting.compile_model(judged, config, steps)
+        log(f"Evaluating on {len(x_test)} test images{how}")
         test = judged.evaluate(
             **feeding.fit_args(feed(x_test, y_test), fitting=False), verbose=0, return_dict=True, callbacks=[stopper]
         )
